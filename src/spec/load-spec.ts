@@ -1,0 +1,173 @@
+// Spec text → validated Spec, in butane's order: parse YAML → check apiVersion → schema
+// (unknown keys rejected) → cross-field rules → resolve defaults and profiles. All problems are
+// collected and returned together; nothing here touches the disk except readSpec.
+
+import { readFile } from "node:fs/promises";
+import { LineCounter, parseDocument } from "yaml";
+import type { z } from "zod";
+import { parseEtcdVersion } from "../etcd/version.js";
+import type { Diagnostic, PathSegment, SourceText } from "./diagnostics.js";
+import { loadProfiles, type Profiles } from "./profiles.js";
+import { PARSED_RULES, RAW_RULES } from "./rules.js";
+import { API_VERSION, buildSpecSchema, type RawSpec } from "./schema.js";
+import type { Host, Spec, StaticNetwork, Tuning } from "./types.js";
+
+export type SpecResult =
+  | { ok: true; spec: Spec; warnings: Diagnostic[]; source: SourceText }
+  | { ok: false; diagnostics: Diagnostic[]; source: SourceText };
+
+const DEFAULT_TARGET = "debian-12";
+
+export async function readSpec(file: string, profiles?: Profiles): Promise<SpecResult> {
+  const text = await readFile(file, "utf8");
+  return assembleSpec(file, text, profiles ?? (await loadProfiles()));
+}
+
+export function assembleSpec(file: string, text: string, profiles: Profiles): SpecResult {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { lineCounter, uniqueKeys: true });
+  const source: SourceText = { file, text, document, lineCounter };
+  const fail = (diagnostics: Diagnostic[]): SpecResult => ({ ok: false, diagnostics, source });
+
+  if (document.errors.length > 0)
+    return fail(document.errors.map((e) => ({ severity: "error", path: [], offset: e.pos[0], message: `YAML: ${e.message.split("\n")[0]}` })));
+
+  const raw: unknown = document.toJS();
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw))
+    return fail([{ severity: "error", path: [], message: `a spec is a YAML mapping that starts with "apiVersion: ${API_VERSION}"` }]);
+  const apiVersion = (raw as Record<string, unknown>)["apiVersion"];
+  if (apiVersion !== API_VERSION)
+    return fail([
+      {
+        severity: "error",
+        path: apiVersion === undefined ? [] : ["apiVersion"],
+        message:
+          apiVersion === undefined
+            ? `missing apiVersion: put "apiVersion: ${API_VERSION}" at the top`
+            : `unknown apiVersion ${JSON.stringify(apiVersion)}: this etcdboot reads ${API_VERSION}`,
+      },
+    ]);
+
+  const schema = buildSpecSchema(profiles);
+  const parsed = schema.safeParse(normaliseShorthands(raw as Record<string, unknown>), { reportInput: true });
+  const rawProblems = RAW_RULES.flatMap((rule) => rule(raw));
+  if (!parsed.success) return fail([...parsed.error.issues.flatMap((issue) => describeIssue(issue, schema)), ...rawProblems]);
+
+  const tuning = resolveTuning(parsed.data.tuning, profiles);
+  const problems = [...rawProblems, ...PARSED_RULES.flatMap((rule) => rule(parsed.data, tuning))];
+  const errors = problems.filter((p) => p.severity === "error");
+  if (errors.length > 0) return fail(problems);
+  return { ok: true, spec: resolveSpec(parsed.data, tuning, profiles), warnings: problems, source };
+}
+
+/** `tuning: raspberry-pi` is short for `tuning: {preset: raspberry-pi}`. */
+function normaliseShorthands(raw: Record<string, unknown>): Record<string, unknown> {
+  return typeof raw["tuning"] === "string" ? { ...raw, tuning: { preset: raw["tuning"] } } : raw;
+}
+
+function resolveTuning(tuning: RawSpec["tuning"], profiles: Profiles): Tuning {
+  const { preset, ...overrides } = tuning;
+  const base = profiles.tuningPresets.get(preset);
+  if (!base) throw new Error(`tuning preset ${preset} passed validation but is not loaded`);
+  const defined = Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined));
+  return { ...base, ...defined };
+}
+
+function resolveSpec(raw: RawSpec, tuning: Tuning, profiles: Profiles): Spec {
+  const version = parseEtcdVersion(raw.etcd.version);
+  if (!version) throw new Error(`etcd version ${raw.etcd.version} passed validation but does not parse`);
+  return {
+    cluster: { name: raw.cluster.name, token: raw.cluster.token ?? `${raw.cluster.name}-etcd` },
+    etcd: { ...raw.etcd, version, downloadUrl: raw.etcd.downloadUrl.replace(/\/+$/, "") },
+    tls: raw.tls,
+    tuning,
+    hosts: raw.hosts.map((host) => resolveHost(host, raw.defaults, profiles)),
+    clients: raw.clients,
+  };
+}
+
+function resolveHost(host: RawSpec["hosts"][number], defaults: RawSpec["defaults"], profiles: Profiles): Host {
+  const targetName = host.target ?? defaults.target ?? DEFAULT_TARGET;
+  const target = profiles.targets.get(targetName);
+  if (!target) throw new Error(`target ${targetName} passed validation but is not loaded`);
+  const network = host.network || defaults.network ? { ...defaults.network, ...host.network } : undefined;
+  const resolved: Host = { name: host.name, address: host.address, dnsNames: host.dnsNames, arch: host.arch ?? defaults.arch ?? "amd64", target };
+  if (network?.prefix !== undefined) resolved.network = staticNetwork({ ...network, prefix: network.prefix }, target.defaultInterfaceMatch);
+  return resolved;
+}
+
+function staticNetwork(
+  network: NonNullable<RawSpec["defaults"]["network"]> & { prefix: number },
+  defaultMatch: { name: string },
+): StaticNetwork {
+  const match = network.macAddress ? { macAddress: network.macAddress.toLowerCase() } : { name: network.interface ?? defaultMatch.name };
+  const resolved: StaticNetwork = { prefixLength: network.prefix, dns: network.dns ?? [], match };
+  if (network.gateway) resolved.gateway = network.gateway;
+  return resolved;
+}
+
+// ---- zod issues → diagnostics with a fix ----
+
+function describeIssue(issue: z.core.$ZodIssue, schema: z.ZodType): Diagnostic[] {
+  const path = issue.path.filter((s): s is PathSegment => typeof s !== "symbol");
+  const error = (message: string, atKey = false): Diagnostic => ({ severity: "error", path, message, atKey });
+  switch (issue.code) {
+    case "unrecognized_keys": {
+      const allowed = keysAt(schema, path).join(", ");
+      return issue.keys.map((key) => ({
+        severity: "error",
+        path: [...path, key],
+        atKey: true,
+        message: `unknown field ${JSON.stringify(key)}: allowed here are ${allowed}`,
+      }));
+    }
+    case "invalid_type":
+      return [
+        issue.input === undefined
+          ? error(`is required: add it (${issue.expected})`, true)
+          : error(`expected ${issue.expected === "array" ? "a list" : issue.expected}, got ${describeValue(issue.input)}${quoteHint(issue)}`),
+      ];
+    case "invalid_value":
+      return [error(`${describeValue(issue.input)} is not allowed: use one of ${issue.values.map((v) => String(v)).join(", ")}`)];
+    case "too_small":
+    case "too_big": {
+      const bound = issue.code === "too_small" ? `at least ${issue.minimum}` : `at most ${issue.maximum}`;
+      if (issue.message && !issue.message.startsWith("Too ")) return [error(issue.message)];
+      return [error(issue.origin === "array" ? `needs ${bound} entries` : issue.origin === "string" ? `must be ${bound} characters long` : `must be ${bound}, got ${describeValue(issue.input)}`)];
+    }
+    default:
+      return [error(issue.message)];
+  }
+}
+
+/** YAML reads `version: 3.6` as a number: say how to make it a string. */
+function quoteHint(issue: z.core.$ZodIssueInvalidType): string {
+  return issue.expected === "string" && typeof issue.input === "number" ? ` (a number to YAML: put it in quotes, "${issue.input}")` : "";
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  return JSON.stringify(value);
+}
+
+/** The field names the schema allows at a path, to list them when an unknown one is found. */
+function keysAt(schema: z.ZodType, path: PathSegment[]): string[] {
+  let node = unwrap(schema);
+  for (const segment of path) {
+    const def = node?._zod.def as { element?: z.ZodType; shape?: Record<string, z.ZodType> } | undefined;
+    node = unwrap(typeof segment === "number" ? def?.element : def?.shape?.[segment]);
+  }
+  return Object.keys((node?._zod.def as { shape?: object } | undefined)?.shape ?? {});
+}
+
+function unwrap(schema: z.ZodType | undefined): z.ZodType | undefined {
+  let node = schema;
+  for (;;) {
+    const def = node?._zod.def as { type?: string; innerType?: z.ZodType; in?: z.ZodType } | undefined;
+    if (def?.type === "optional" || def?.type === "default") node = def.innerType;
+    else if (def?.type === "pipe") node = def.in;
+    else return node;
+  }
+}

@@ -1,0 +1,57 @@
+// Shipped data under profiles/: OS targets and tuning presets. Read from disk here (an edge),
+// validated like user input so a broken profile fails loudly instead of producing a bad artifact.
+
+import { readdir, readFile } from "node:fs/promises";
+import { basename, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parse } from "yaml";
+import { z } from "zod";
+import { byteSize, retention } from "./fields.js";
+import { ARCHS, type TargetProfile, type Tuning } from "./types.js";
+
+/** The profiles/ folder of this package (this file runs as dist/src/spec/profiles.js). */
+export const PROFILES_DIR = fileURLToPath(new URL("../../../profiles/", import.meta.url));
+
+const targetSchema = z.strictObject({
+  description: z.string(),
+  format: z.literal("cloud-init"),
+  archs: z.array(z.enum(ARCHS)).min(1),
+  nologinShell: z.string().startsWith("/"),
+  defaultInterfaceMatch: z.strictObject({ name: z.string().min(1) }),
+});
+
+export const tuningFields = {
+  heartbeatIntervalMs: z.number().int().positive(),
+  electionTimeoutMs: z.number().int().positive(),
+  snapshotCount: z.number().int().positive(),
+  quotaBackendBytes: byteSize,
+  autoCompaction: z.strictObject({ mode: z.enum(["periodic", "revision"]), retention }),
+};
+const tuningPresetSchema = z.strictObject(tuningFields);
+
+export interface Profiles {
+  targets: ReadonlyMap<string, TargetProfile>;
+  tuningPresets: ReadonlyMap<string, Tuning>;
+}
+
+async function readYamlFolder<T>(folder: string, schema: z.ZodType<T>): Promise<Map<string, T>> {
+  const entries = new Map<string, T>();
+  for (const file of (await readdir(folder)).filter((f) => f.endsWith(".yaml")).sort()) {
+    const path = join(folder, file);
+    const result = schema.safeParse(parse(await readFile(path, "utf8")));
+    if (!result.success) throw new Error(`shipped profile ${path} is invalid: ${z.prettifyError(result.error)}`);
+    entries.set(basename(file, ".yaml"), result.data);
+  }
+  return entries;
+}
+
+export async function loadProfiles(dir: string = PROFILES_DIR): Promise<Profiles> {
+  const [targets, tuningPresets] = await Promise.all([
+    readYamlFolder(join(dir, "targets"), targetSchema),
+    readYamlFolder(join(dir, "tuning"), tuningPresetSchema),
+  ]);
+  return {
+    targets: new Map([...targets].map(([name, t]) => [name, { name, ...t }])),
+    tuningPresets,
+  };
+}

@@ -1,0 +1,99 @@
+// The v1alpha1 spec as the user writes it. Built per run because the allowed target and preset
+// names come from profiles/, so an error can list them. Unknown keys are rejected everywhere.
+
+import { z } from "zod";
+import { DEFAULT_ETCD_VERSION, isSupportedVersion, parseEtcdVersion, SUPPORTED_MINORS } from "../etcd/version.js";
+import { dnsName, hostName, httpUrl, ipAddress, macAddress, port, sha256Hex } from "./fields.js";
+import type { Profiles } from "./profiles.js";
+import { tuningFields } from "./profiles.js";
+import { ARCHS } from "./types.js";
+
+export const API_VERSION = "etcdboot/v1alpha1";
+export const DEFAULT_DOWNLOAD_URL = "https://github.com/etcd-io/etcd/releases/download";
+
+function names(map: ReadonlyMap<string, unknown>): [string, ...string[]] {
+  return [...map.keys()] as [string, ...string[]];
+}
+
+const etcdVersion = z.string().refine((text) => isExactSupported(text), {
+  error: (issue) =>
+    `${JSON.stringify(issue.input)} is not a supported etcd release: write an exact version of ${SUPPORTED_MINORS.map((m) => `${m}.x`).join(", ")} such as ${DEFAULT_ETCD_VERSION}`,
+});
+
+function isExactSupported(text: string): boolean {
+  const version = parseEtcdVersion(text);
+  return version !== undefined && isSupportedVersion(version);
+}
+
+export function buildSpecSchema(profiles: Profiles) {
+  const network = z.strictObject({
+    prefix: z.number().int().min(0).max(128),
+    gateway: ipAddress.optional(),
+    dns: z.array(ipAddress).optional(),
+    macAddress: macAddress.optional(),
+    interface: z.string().min(1).optional(),
+  });
+  const target = z.enum(names(profiles.targets));
+  const arch = z.enum(ARCHS);
+
+  const host = z.strictObject({
+    name: hostName,
+    address: ipAddress,
+    dnsNames: z.array(dnsName).default([]),
+    target: target.optional(),
+    arch: arch.optional(),
+    network: network.partial().optional(),
+  });
+
+  const subjectField = z.string().min(1).max(64);
+  return z.strictObject({
+    apiVersion: z.literal(API_VERSION),
+    cluster: z.strictObject({
+      name: hostName,
+      token: z.string().regex(/^[A-Za-z0-9._-]+$/).optional(),
+    }),
+    etcd: z
+      .strictObject({
+        version: etcdVersion.default(DEFAULT_ETCD_VERSION),
+        downloadUrl: httpUrl.default(DEFAULT_DOWNLOAD_URL),
+        sha256: z.strictObject({ amd64: sha256Hex.optional(), arm64: sha256Hex.optional() }).default({}),
+        clientPort: port.default(2379),
+        peerPort: port.default(2380),
+      })
+      .default({ version: DEFAULT_ETCD_VERSION, downloadUrl: DEFAULT_DOWNLOAD_URL, sha256: {}, clientPort: 2379, peerPort: 2380 }),
+    tls: z
+      .strictObject({
+        algorithm: z.enum(["ecdsa-p256", "rsa-2048", "rsa-4096"]).default("ecdsa-p256"),
+        validityDays: z.number().int().min(1).max(36500).default(3650),
+        caValidityDays: z.number().int().min(1).max(36500).default(7300),
+        subject: z
+          .strictObject({
+            C: z.string().length(2).optional(),
+            ST: subjectField.optional(),
+            L: subjectField.optional(),
+            O: subjectField.optional(),
+            OU: subjectField.optional(),
+          })
+          .default({}),
+      })
+      .default({ algorithm: "ecdsa-p256", validityDays: 3650, caValidityDays: 7300, subject: {} }),
+    // A preset name, or a preset plus explicit overrides (see normaliseTuning in load-spec).
+    tuning: z
+      .strictObject({
+        preset: z.enum(names(profiles.tuningPresets)).default("default"),
+        heartbeatIntervalMs: tuningFields.heartbeatIntervalMs.optional(),
+        electionTimeoutMs: tuningFields.electionTimeoutMs.optional(),
+        snapshotCount: tuningFields.snapshotCount.optional(),
+        quotaBackendBytes: tuningFields.quotaBackendBytes.optional(),
+        autoCompaction: tuningFields.autoCompaction.optional(),
+      })
+      .default({ preset: "default" }),
+    defaults: z
+      .strictObject({ target: target.optional(), arch: arch.optional(), network: network.partial().optional() })
+      .default({}),
+    hosts: z.array(host).min(1, { error: "a cluster needs at least one host: add entries under hosts:" }),
+    clients: z.array(hostName).default(["admin"]),
+  });
+}
+
+export type RawSpec = z.output<ReturnType<typeof buildSpecSchema>>;
