@@ -31,8 +31,6 @@ const atLeast = (v: EtcdVersion, minor: number) => v.major > 3 || (v.major === 3
 export const needsExplicitZapLogger = (v: EtcdVersion) => !atLeast(v, 5);
 /** 3.5+ ships etcdutl (snapshot restore, defrag offline) beside etcd and etcdctl. */
 export const shipsEtcdutl = (v: EtcdVersion) => atLeast(v, 5);
-/** 3.4 and 3.5 still have the v2 store and its `enable-v2` switch; 3.6 removed both. */
-export const hasV2Store = (v: EtcdVersion) => !atLeast(v, 6);
 /** 3.6 replaced several `experimental-*` options by `feature-gates`; 3.7 removed the experimental ones. */
 export const hasFeatureGates = (v: EtcdVersion) => atLeast(v, 6);
 /** Before 3.5, etcd refused to start on arm64 unless ETCD_UNSUPPORTED_ARCH=arm64 was set. */

@@ -5,6 +5,7 @@
 import { readFile } from "node:fs/promises";
 import { LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
+import { UsageError } from "../errors.js";
 import { parseEtcdVersion } from "../etcd/version.js";
 import type { Diagnostic, PathSegment, SourceText } from "./diagnostics.js";
 import { loadProfiles, type Profiles } from "./profiles.js";
@@ -19,7 +20,10 @@ export type SpecResult =
 const DEFAULT_TARGET = "debian-12";
 
 export async function readSpec(file: string, profiles?: Profiles): Promise<SpecResult> {
-  const text = await readFile(file, "utf8");
+  const text = await readFile(file, "utf8").catch((error: NodeJS.ErrnoException) => {
+    const why = error.code === "ENOENT" ? "no such file (etcdboot init writes a starter spec)" : error.message;
+    throw new UsageError(`cannot read spec ${file}: ${why}`);
+  });
   return assembleSpec(file, text, profiles ?? (await loadProfiles()));
 }
 

@@ -1,0 +1,53 @@
+// Everything etcdboot writes for one cluster, as relative path → bytes: per-host cloud-init
+// files, the CA certificate, an etcdctl environment file, and a manifest with a SHA-256 per
+// file. Pure; no private key ever goes in here.
+
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import { clientUrl } from "../etcd/config.js";
+import type { HostPlan } from "../plan/types.js";
+import { pkiPaths } from "../pki/types.js";
+import type { Spec } from "../spec/types.js";
+import { encodeCloudInit } from "./cloud-init.js";
+
+export interface OutputFile {
+  path: string;
+  content: string;
+}
+
+export const MANIFEST = "manifest.json";
+export const EC2_USER_DATA_LIMIT = 16 * 1024;
+
+export function sha256(content: string): string {
+  return createHash("sha256").update(content).digest("hex");
+}
+
+function etcdctlEnvironment(spec: Spec, pkiDir: string): string {
+  const client = spec.clients.includes("admin") ? "admin" : spec.clients[0];
+  const lines = [
+    `# Talk to cluster ${spec.cluster.name} with etcdctl: . ./etcdctl.env && etcdctl member list -w table`,
+    "export ETCDCTL_API=3",
+    `export ETCDCTL_ENDPOINTS=${spec.hosts.map((host) => clientUrl(spec, host)).join(",")}`,
+    `export ETCDCTL_CACERT=${join(pkiDir, pkiPaths.caCert)}`,
+  ];
+  if (client) lines.push(`export ETCDCTL_CERT=${join(pkiDir, pkiPaths.clientCert(client))}`, `export ETCDCTL_KEY=${join(pkiDir, pkiPaths.clientKey(client))}`);
+  return `${lines.join("\n")}\n`;
+}
+
+export function encodeOutputTree(spec: Spec, plans: HostPlan[], caCertPem: string, pkiDir: string): OutputFile[] {
+  const files: OutputFile[] = [
+    { path: "ca.crt", content: caCertPem },
+    { path: "etcdctl.env", content: etcdctlEnvironment(spec, pkiDir) },
+  ];
+  for (const plan of plans) {
+    for (const [name, content] of Object.entries(encodeCloudInit(spec, plan)))
+      files.push({ path: `hosts/${plan.host.name}/${name}`, content });
+  }
+  files.sort((a, b) => a.path.localeCompare(b.path));
+  const manifest = {
+    cluster: spec.cluster.name,
+    etcdVersion: spec.etcd.version.text,
+    files: files.map((f) => ({ path: f.path, bytes: Buffer.byteLength(f.content), sha256: sha256(f.content) })),
+  };
+  return [...files, { path: MANIFEST, content: `${JSON.stringify(manifest, null, 2)}\n` }];
+}

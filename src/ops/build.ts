@@ -1,0 +1,76 @@
+// `etcdboot build`: spec → PKI → plans → output tree → disk. The only place that strings the
+// pipeline together; each stage stays testable on its own.
+
+import { resolve } from "node:path";
+import { EC2_USER_DATA_LIMIT, encodeOutputTree } from "../encoders/output-tree.js";
+import { UsageError } from "../errors.js";
+import { ensurePki } from "../pki/ensure-pki.js";
+import type { PkiReport } from "../pki/types.js";
+import { planCluster } from "../plan/plan-host.js";
+import { formatDiagnostic } from "../spec/diagnostics.js";
+import { readSpec } from "../spec/load-spec.js";
+import type { Spec } from "../spec/types.js";
+import { writeOutputTree } from "../write/write-output.js";
+
+export interface BuildOptions {
+  specFile: string;
+  /** Parent folders: the cluster's files go to <outRoot>/<cluster> and <pkiRoot>/<cluster>. */
+  outRoot: string;
+  pkiRoot: string;
+  replaceCa: boolean;
+  /** Validate only: write nothing, not even the PKI. */
+  check: boolean;
+  /** Warnings fail the build. */
+  strict: boolean;
+  now: Date;
+}
+
+export interface BuildReport {
+  spec: Spec;
+  warnings: string[];
+  outputDir?: string;
+  pkiDir?: string;
+  pki?: PkiReport;
+  changed?: boolean;
+  userDataBytes: { host: string; bytes: number }[];
+}
+
+export async function loadValidSpec(specFile: string, strict: boolean): Promise<{ spec: Spec; warnings: string[] }> {
+  const result = await readSpec(specFile);
+  if (!result.ok) {
+    const errors = result.diagnostics.map((d) => formatDiagnostic(result.source, d));
+    throw new UsageError(`${specFile} is not a valid cluster spec (${errors.length} problem${errors.length === 1 ? "" : "s"}):\n${errors.join("\n")}`);
+  }
+  const warnings = result.warnings.map((d) => formatDiagnostic(result.source, d));
+  if (strict && warnings.length > 0) throw new UsageError(`--strict: warnings count as errors:\n${warnings.join("\n")}`);
+  return { spec: result.spec, warnings };
+}
+
+export async function runBuild(options: BuildOptions): Promise<BuildReport> {
+  const { spec, warnings } = await loadValidSpec(options.specFile, options.strict);
+  if (options.check) return { spec, warnings, userDataBytes: [] };
+
+  const pkiDir = resolve(options.pkiRoot, spec.cluster.name);
+  const { pki, report } = await ensurePki({
+    dir: pkiDir,
+    cluster: spec.cluster.name,
+    algorithm: spec.tls.algorithm,
+    subject: spec.tls.subject,
+    validityDays: spec.tls.validityDays,
+    caValidityDays: spec.tls.caValidityDays,
+    hosts: spec.hosts.map((host) => ({ name: host.name, dnsNames: host.dnsNames, ipAddresses: [host.address] })),
+    clients: spec.clients,
+    now: options.now,
+    replaceCa: options.replaceCa,
+  });
+
+  const files = encodeOutputTree(spec, planCluster(spec, pki), pki.caCertPem, pkiDir);
+  const outputDir = resolve(options.outRoot, spec.cluster.name);
+  const { changed } = await writeOutputTree(outputDir, files);
+  const userDataBytes = files
+    .filter((f) => f.path.endsWith("/user-data"))
+    .map((f) => ({ host: f.path.split("/")[1] ?? f.path, bytes: Buffer.byteLength(f.content) }));
+  return { spec, warnings, outputDir, pkiDir, pki: report, changed, userDataBytes };
+}
+
+export { EC2_USER_DATA_LIMIT };
