@@ -2,6 +2,7 @@
 // static network, network-config (version 2).
 
 import { createHash } from "node:crypto";
+import { isIP } from "node:net";
 import { stringify } from "yaml";
 import type { HostPlan, PlannedFile } from "../plan/types.js";
 import type { Spec } from "../spec/types.js";
@@ -48,7 +49,8 @@ function renderNetworkConfig(plan: HostPlan): string | undefined {
     match: "macAddress" in network.match ? { macaddress: network.match.macAddress } : { name: network.match.name },
     addresses: [`${address}/${network.prefixLength}`],
   };
-  if (network.gateway) ethernet["routes"] = [{ to: "default", via: network.gateway }];
+  // "to: default" is newer netplan syntax that Debian 12's cloud-init 22.4 rejects; a prefix works everywhere.
+  if (network.gateway) ethernet["routes"] = [{ to: isIP(network.gateway) === 6 ? "::/0" : "0.0.0.0/0", via: network.gateway }];
   if (network.dns.length > 0) ethernet["nameservers"] = { addresses: network.dns };
   return yamlText({ version: 2, ethernets: { primary: ethernet } });
 }

@@ -58,10 +58,19 @@ export function assembleSpec(file: string, text: string, profiles: Profiles): Sp
   if (!parsed.success) return fail([...parsed.error.issues.flatMap((issue) => describeIssue(issue, schema)), ...rawProblems]);
 
   const tuning = resolveTuning(parsed.data.tuning, profiles);
-  const problems = [...rawProblems, ...PARSED_RULES.flatMap((rule) => rule(parsed.data, tuning))];
+  const problems = distinct([...rawProblems, ...PARSED_RULES.flatMap((rule) => rule(parsed.data, tuning))]);
   const errors = problems.filter((p) => p.severity === "error");
   if (errors.length > 0) return fail(problems);
   return { ok: true, spec: resolveSpec(parsed.data, tuning, profiles), warnings: problems, source };
+}
+
+/** A rule about shared defaults fires once per host: say it once. */
+function distinct(problems: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = JSON.stringify([p.path, p.message]);
+    return seen.has(key) ? false : (seen.add(key), true);
+  });
 }
 
 /** `tuning: raspberry-pi` is short for `tuning: {preset: raspberry-pi}`. */

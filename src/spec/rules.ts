@@ -60,7 +60,7 @@ export const staticNetworkIsComplete: ParsedRule = ({ hosts, defaults }) =>
     const where = host.network ? ["hosts", i, "network"] : ["defaults", "network"];
     const family = isIP(host.address);
     if (network.prefix === undefined)
-      problems.push({ severity: "error", path: where, message: `a static network needs "prefix" (the length of ${host.name}'s subnet, e.g. 24)` });
+      problems.push({ severity: "error", path: where, message: `a static network needs "prefix" (the subnet's length, e.g. 24)` });
     else if (family === 4 && network.prefix > 32)
       problems.push({ severity: "error", path: [...where, "prefix"], message: `prefix ${network.prefix} is too long for the IPv4 address ${host.address}: use 0-32` });
     if (network.gateway && isIP(network.gateway) !== family)
