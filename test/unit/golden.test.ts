@@ -1,0 +1,50 @@
+// Golden tests: a fixed spec with injected PKI text renders exactly the files in
+// test/golden/<case>/expected/. The PKI is stand-in text, so no key is ever committed.
+// UPDATE_GOLDEN=1 npm test rewrites the expected files after an intended change.
+
+import assert from "node:assert/strict";
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { test } from "node:test";
+import { encodeOutputTree } from "../../src/encoders/output-tree.js";
+import type { ClusterPki } from "../../src/pki/types.js";
+import { planCluster } from "../../src/plan/plan-host.js";
+import { readSpec } from "../../src/spec/load-spec.js";
+import { REPO } from "../support.js";
+
+const GOLDEN = join(REPO, "test", "golden");
+
+function standInPki(hostNames: string[], clients: string[]): ClusterPki {
+  const pair = (who: string) => ({ certPem: `<certificate of ${who}>\n`, keyPem: `<private key of ${who}>\n` });
+  return {
+    caCertPem: "<CA certificate>\n",
+    hosts: new Map(hostNames.map((name) => [name, pair(name)])),
+    clients: new Map(clients.map((name) => [name, pair(name)])),
+  };
+}
+
+for (const name of await readdir(GOLDEN)) {
+  test(`golden: ${name}`, async () => {
+    const caseDir = join(GOLDEN, name);
+    const result = await readSpec(join(caseDir, "cluster.yaml"));
+    assert.ok(result.ok, "the golden spec must be valid");
+    if (!result.ok) return;
+    const { spec } = result;
+    const pki = standInPki(spec.hosts.map((h) => h.name), spec.clients);
+    const files = encodeOutputTree(spec, planCluster(spec, pki), pki.caCertPem, "/srv/pki/golden");
+    const expectedDir = join(caseDir, "expected");
+    if (process.env["UPDATE_GOLDEN"] === "1") {
+      await rm(expectedDir, { recursive: true, force: true });
+      for (const file of files) {
+        await mkdir(dirname(join(expectedDir, file.path)), { recursive: true });
+        await writeFile(join(expectedDir, file.path), file.content);
+      }
+    }
+    const expectedPaths = (await readdir(expectedDir, { recursive: true, withFileTypes: true }))
+      .filter((e) => e.isFile())
+      .map((e) => join(e.parentPath, e.name).slice(expectedDir.length + 1))
+      .sort();
+    assert.deepEqual(files.map((f) => f.path).sort(), expectedPaths, "the set of output files");
+    for (const file of files) assert.equal(file.content, await readFile(join(expectedDir, file.path), "utf8"), `${file.path} differs from the golden copy`);
+  });
+}
