@@ -10,7 +10,7 @@ import { planCluster } from "../plan/plan-host.js";
 import { formatDiagnostic } from "../spec/diagnostics.js";
 import { readSpec } from "../spec/load-spec.js";
 import type { Spec } from "../spec/types.js";
-import { writeOutputTree } from "../write/write-output.js";
+import { assertReplaceableOutput, writeOutputTree } from "../write/write-output.js";
 
 export interface BuildOptions {
   specFile: string;
@@ -50,6 +50,8 @@ export async function runBuild(options: BuildOptions): Promise<BuildReport> {
   const { spec, warnings } = await loadValidSpec(options.specFile, options.strict);
   if (options.check) return { spec, warnings, userDataBytes: [] };
 
+  const outputDir = resolve(options.outRoot, spec.cluster.name);
+  await assertReplaceableOutput(outputDir); // before the PKI: a refused build writes nothing
   const pkiDir = resolve(options.pkiRoot, spec.cluster.name);
   const { pki, report } = await ensurePki({
     dir: pkiDir,
@@ -65,7 +67,6 @@ export async function runBuild(options: BuildOptions): Promise<BuildReport> {
   });
 
   const files = encodeOutputTree(spec, planCluster(spec, pki), pki.caCertPem, pkiDir);
-  const outputDir = resolve(options.outRoot, spec.cluster.name);
   const { changed } = await writeOutputTree(outputDir, files);
   const userDataBytes = files
     .filter((f) => f.path.endsWith("/user-data"))

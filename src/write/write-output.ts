@@ -24,13 +24,15 @@ export interface WriteResult {
   changed: boolean;
 }
 
+/** Only ever replace a folder etcdboot wrote: a mistyped --out must not wipe someone's files. */
+export async function assertReplaceableOutput(dir: string): Promise<void> {
+  if ((await exists(dir)) && !(await exists(join(dir, MANIFEST))))
+    throw new UserError(`${dir} exists and was not written by etcdboot (no ${MANIFEST}): choose another --out folder or remove it`);
+}
+
 export async function writeOutputTree(dir: string, files: OutputFile[]): Promise<WriteResult> {
-  if (await exists(dir)) {
-    // Only ever replace a folder etcdboot wrote: a mistyped --out must not wipe someone's files.
-    if (!(await exists(join(dir, MANIFEST))))
-      throw new UserError(`${dir} exists and was not written by etcdboot (no ${MANIFEST}): choose another --out folder or remove it`);
-    if (await isUpToDate(dir, files)) return { changed: false };
-  }
+  await assertReplaceableOutput(dir);
+  if ((await exists(dir)) && (await isUpToDate(dir, files))) return { changed: false };
   const staging = `${dir}.etcdboot-new-${process.pid}`;
   const retired = `${dir}.etcdboot-old-${process.pid}`;
   await rm(staging, { recursive: true, force: true });

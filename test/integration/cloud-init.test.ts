@@ -1,0 +1,82 @@
+// Debian's cloud-init judges what we generate: `cloud-init schema` (with python3-jsonschema,
+// so it really validates) for every user-data, and cloud-init's own network parser and
+// renderers for every network-config. Negative controls prove the validators can say no.
+
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { readdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, test } from "node:test";
+import { promisify } from "node:util";
+import { main } from "../../src/cli/main.js";
+import { FIXED_NOW, REPO, requireCommands, tempDir } from "../support.js";
+
+const run = promisify(execFile);
+const NETWORK_VALIDATOR = join(REPO, "test", "integration", "support", "validate-network-config.py");
+// Debian's cloud-init lives in the system Python, whatever python3 is first on PATH.
+const SYSTEM_PYTHON = "/usr/bin/python3";
+
+async function cloudInitSchema(file: string): Promise<{ ok: boolean; output: string }> {
+  try {
+    const { stdout, stderr } = await run("cloud-init", ["schema", "-c", file]);
+    return { ok: true, output: stdout + stderr };
+  } catch (error) {
+    const e = error as { stdout?: string; stderr?: string };
+    return { ok: false, output: `${e.stdout ?? ""}${e.stderr ?? ""}` };
+  }
+}
+
+async function validateNetworkConfig(files: string[]): Promise<{ ok: boolean; output: string }> {
+  try {
+    const { stdout } = await run(SYSTEM_PYTHON, [NETWORK_VALIDATOR, ...files]);
+    return { ok: true, output: stdout };
+  } catch (error) {
+    return { ok: false, output: String((error as { stdout?: string }).stdout) };
+  }
+}
+
+const SPECS = [
+  join(REPO, "profiles", "examples", "three-vms.yaml"),
+  join(REPO, "profiles", "starter.yaml"),
+  join(REPO, "test", "golden", "static-3-hosts", "cluster.yaml"),
+];
+
+describe("cloud-init accepts what etcdboot writes", () => {
+  for (const spec of SPECS) {
+    test(spec.slice(REPO.length), async (t) => {
+      if (!requireCommands(t, "cloud-init", SYSTEM_PYTHON)) return;
+      const dir = await tempDir("cloud-init");
+      const code = await main(["build", spec, "--out", dir, "--pki", join(dir, "pki")], { out: () => {}, err: console.error, now: () => FIXED_NOW });
+      assert.equal(code, 0);
+      const [cluster] = (await readdir(dir)).filter((name) => name !== "pki");
+      const hostsDir = join(dir, cluster ?? "", "hosts");
+      const networkConfigs: string[] = [];
+      for (const host of await readdir(hostsDir)) {
+        const result = await cloudInitSchema(join(hostsDir, host, "user-data"));
+        assert.ok(result.ok && /Valid cloud-config/.test(result.output), `${host}/user-data: ${result.output}`);
+        const files = await readdir(join(hostsDir, host));
+        if (files.includes("network-config")) networkConfigs.push(join(hostsDir, host, "network-config"));
+      }
+      if (networkConfigs.length > 0) {
+        const result = await validateNetworkConfig(networkConfigs);
+        assert.ok(result.ok, result.output);
+        assert.equal(result.output.match(/valid network-config/g)?.length, networkConfigs.length);
+      }
+    });
+  }
+
+  test("negative controls: the validators reject broken files", async (t) => {
+    if (!requireCommands(t, "cloud-init", SYSTEM_PYTHON)) return;
+    const dir = await tempDir("cloud-init-bad");
+    const userData = join(dir, "user-data");
+    await writeFile(userData, "#cloud-config\nwrite_files:\n  - {path: /x, permissions: '0600', bogus: 1}\nruncmd: 5\n");
+    const schema = await cloudInitSchema(userData);
+    assert.equal(schema.ok, false, "cloud-init schema must reject it: is python3-jsonschema installed?");
+    assert.match(schema.output, /bogus/);
+    const networkConfig = join(dir, "network-config");
+    await writeFile(networkConfig, "version: 2\nethernets:\n  primary:\n    addresses: [10.0.0.1/24]\n    routes: [{to: default, via: 10.0.0.254}]\n");
+    const network = await validateNetworkConfig([networkConfig]);
+    assert.equal(network.ok, false);
+    assert.match(network.output, /INVALID/);
+  });
+});
