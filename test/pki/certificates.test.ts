@@ -1,0 +1,159 @@
+import assert from "node:assert/strict";
+import { describe, test, type TestContext } from "node:test";
+import {
+  certificatePem,
+  createCa,
+  issueClientCertificate,
+  issueHostCertificate,
+  randomSerialNumber,
+  type CertificateAuthority,
+} from "../../src/pki/certificates.js";
+import { exportPrivateKeyPem, generateKeyPair } from "../../src/pki/keys.js";
+import type { HostIdentity, KeyAlgorithm } from "../../src/pki/types.js";
+import {
+  certificateDates,
+  certificateExtensions,
+  certificateSubject,
+  DAY_MS,
+  FIXED_NOW,
+  openssl,
+  publicKeyOfCertificate,
+  publicKeyOfPrivateKey,
+  temporaryDirectory,
+  verifyChain,
+  writeTextFile,
+} from "./helpers.js";
+
+const subject = { C: "DE", ST: "Berlin", L: "Berlin", O: "Acme", OU: "Platform" };
+// Duplicates on purpose: localhost and 127.0.0.1 are always added, and only once.
+const host: HostIdentity = {
+  name: "etcd-1",
+  dnsNames: ["etcd-1.example.com", "localhost", "etcd.example.com"],
+  ipAddresses: ["10.0.0.1", "127.0.0.1", "fd00::1"],
+};
+
+async function newCa(algorithm: KeyAlgorithm = "ecdsa-p256", cluster = "demo"): Promise<CertificateAuthority> {
+  const keys = await generateKeyPair(algorithm);
+  return { cert: await createCa({ cluster, subject, keys, now: FIXED_NOW, validityDays: 3650 }), keys };
+}
+
+/** CA, host and client certificates (and keys) of one algorithm, as files for openssl. */
+async function issueAll(t: TestContext, algorithm: KeyAlgorithm) {
+  const dir = await temporaryDirectory(t);
+  const ca = await newCa(algorithm);
+  const [hostKeys, clientKeys] = await Promise.all([generateKeyPair(algorithm), generateKeyPair(algorithm)]);
+  const common = { ca, subject, now: FIXED_NOW, validityDays: 365 };
+  const hostCert = await issueHostCertificate({ ...common, host, publicKey: hostKeys.publicKey });
+  const clientCert = await issueClientCertificate({ ...common, name: "admin", publicKey: clientKeys.publicKey });
+  return {
+    dir,
+    ca: await writeTextFile(dir, "ca.crt", certificatePem(ca.cert)),
+    host: await writeTextFile(dir, "host.crt", certificatePem(hostCert)),
+    hostKey: await writeTextFile(dir, "host.key", await exportPrivateKeyPem(hostKeys.privateKey)),
+    client: await writeTextFile(dir, "client.crt", certificatePem(clientCert)),
+    clientKey: await writeTextFile(dir, "client.key", await exportPrivateKeyPem(clientKeys.privateKey)),
+  };
+}
+
+describe("certificates (checked by openssl)", () => {
+  test("the CA: self-signed, CA:TRUE, may sign certificates and CRLs", async (t) => {
+    const files = await issueAll(t, "ecdsa-p256");
+    assert.equal(certificateSubject(files.ca), "subject=C = DE, ST = Berlin, L = Berlin, O = Acme, OU = Platform, CN = demo etcd CA");
+    assert.equal(verifyChain(files.ca, files.ca).status, 0);
+    const extensions = certificateExtensions(files.ca);
+    assert.deepEqual(extensions.get("Basic Constraints"), { critical: true, value: "CA:TRUE, pathlen:0" });
+    assert.deepEqual(extensions.get("Key Usage"), { critical: true, value: "Digital Signature, Certificate Sign, CRL Sign" });
+    assert.ok(extensions.has("Subject Key Identifier"));
+    const dates = certificateDates(files.ca);
+    assert.equal(dates.notBefore.getTime(), FIXED_NOW.getTime() - DAY_MS);
+    assert.equal(dates.notAfter.getTime(), FIXED_NOW.getTime() + 3650 * DAY_MS);
+  });
+
+  for (const algorithm of ["ecdsa-p256", "rsa-2048"] as const) {
+    test(`${algorithm}: host and client certificates verify against the CA`, async (t) => {
+      const files = await issueAll(t, algorithm);
+      for (const cert of [files.host, files.client]) {
+        const result = verifyChain(files.ca, cert);
+        assert.equal(result.status, 0, result.output);
+      }
+      const signature = algorithm === "ecdsa-p256" ? "ecdsa-with-SHA256" : "sha256WithRSAEncryption";
+      assert.match(openssl("x509", "-in", files.host, "-noout", "-text"), new RegExp(`Signature Algorithm: ${signature}`));
+    });
+
+    test(`${algorithm}: each key belongs to its certificate`, async (t) => {
+      const files = await issueAll(t, algorithm);
+      assert.equal(publicKeyOfPrivateKey(files.hostKey), publicKeyOfCertificate(files.host));
+      assert.equal(publicKeyOfPrivateKey(files.clientKey), publicKeyOfCertificate(files.client));
+      assert.notEqual(publicKeyOfPrivateKey(files.hostKey), publicKeyOfCertificate(files.client));
+    });
+
+    test(`${algorithm}: key usage is critical; keyEncipherment for RSA only`, async (t) => {
+      const files = await issueAll(t, algorithm);
+      const expected = algorithm === "rsa-2048" ? "Digital Signature, Key Encipherment" : "Digital Signature";
+      for (const cert of [files.host, files.client]) {
+        assert.deepEqual(certificateExtensions(cert).get("Key Usage"), { critical: true, value: expected });
+      }
+    });
+  }
+
+  test("host certificate: CN, SANs, serverAuth + clientAuth, CA:FALSE, key identifiers", async (t) => {
+    const files = await issueAll(t, "ecdsa-p256");
+    assert.equal(certificateSubject(files.host), "subject=C = DE, ST = Berlin, L = Berlin, O = Acme, OU = Platform, CN = etcd-1");
+    const extensions = certificateExtensions(files.host);
+    assert.equal(
+      extensions.get("Subject Alternative Name")?.value,
+      "DNS:etcd-1, DNS:etcd-1.example.com, DNS:localhost, DNS:etcd.example.com, " +
+        "IP Address:10.0.0.1, IP Address:127.0.0.1, IP Address:FD00:0:0:0:0:0:0:1",
+    );
+    assert.equal(
+      extensions.get("Extended Key Usage")?.value,
+      "TLS Web Server Authentication, TLS Web Client Authentication",
+    );
+    assert.deepEqual(extensions.get("Basic Constraints"), { critical: true, value: "CA:FALSE" });
+    assert.equal(extensions.get("Authority Key Identifier")?.value, certificateExtensions(files.ca).get("Subject Key Identifier")?.value);
+    assert.ok(extensions.has("Subject Key Identifier"));
+  });
+
+  test("client certificate: CN is the user name, clientAuth only, no SANs, CA:FALSE", async (t) => {
+    const files = await issueAll(t, "ecdsa-p256");
+    assert.equal(certificateSubject(files.client), "subject=C = DE, ST = Berlin, L = Berlin, O = Acme, OU = Platform, CN = admin");
+    const extensions = certificateExtensions(files.client);
+    assert.equal(extensions.get("Extended Key Usage")?.value, "TLS Web Client Authentication");
+    assert.equal(extensions.has("Subject Alternative Name"), false);
+    assert.deepEqual(extensions.get("Basic Constraints"), { critical: true, value: "CA:FALSE" });
+  });
+
+  test("NotBefore is 24 hours before the injected clock, NotAfter is validityDays after it", async (t) => {
+    const files = await issueAll(t, "ecdsa-p256");
+    for (const cert of [files.host, files.client]) {
+      assert.deepEqual(certificateDates(cert), {
+        notBefore: new Date(FIXED_NOW.getTime() - DAY_MS),
+        notAfter: new Date(FIXED_NOW.getTime() + 365 * DAY_MS),
+      });
+    }
+  });
+
+  test("a certificate from another CA does not verify", async (t) => {
+    const files = await issueAll(t, "ecdsa-p256");
+    const otherCa = await newCa("ecdsa-p256", "demo"); // even with the very same subject
+    const otherCaPath = await writeTextFile(files.dir, "other-ca.crt", certificatePem(otherCa.cert));
+    for (const cert of [files.host, files.client]) {
+      const result = verifyChain(otherCaPath, cert);
+      assert.notEqual(result.status, 0);
+      assert.match(result.output, /verification failed/);
+    }
+  });
+
+  test("serial numbers: 16 random bytes, positive, non-zero, as openssl reads them", async (t) => {
+    const serials = Array.from({ length: 200 }, randomSerialNumber);
+    assert.equal(new Set(serials).size, serials.length);
+    for (const serial of serials) {
+      assert.match(serial, /^[0-7][0-9a-f]{31}$/);
+      assert.notEqual(BigInt(`0x${serial}`), 0n);
+    }
+    const files = await issueAll(t, "ecdsa-p256");
+    const printed = openssl("x509", "-in", files.host, "-noout", "-serial").trim().replace("serial=", "");
+    assert.ok(BigInt(`0x${printed}`) > 0n);
+    assert.ok(printed.length <= 32);
+  });
+});
