@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import { promisify } from "node:util";
 import { main } from "../../src/cli/main.js";
-import { FIXED_NOW, REPO, requireCommands, tempDir } from "../support.js";
+import { requirePrerequisites } from "../harness/prerequisites.js";
+import { FIXED_NOW, REPO, tempDir } from "../support.js";
 
 const run = promisify(execFile);
 const NETWORK_VALIDATOR = join(REPO, "test", "integration", "support", "validate-network-config.py");
@@ -44,7 +45,7 @@ const SPECS = [
 describe("cloud-init accepts what etcdboot writes", () => {
   for (const spec of SPECS) {
     test(spec.slice(REPO.length), async (t) => {
-      if (!requireCommands(t, "cloud-init", SYSTEM_PYTHON)) return;
+      if (!requirePrerequisites(t, { commands: ["cloud-init", SYSTEM_PYTHON] })) return;
       const dir = await tempDir("cloud-init");
       const code = await main(["build", spec, "--out", dir, "--pki", join(dir, "pki")], { out: () => {}, err: console.error, now: () => FIXED_NOW });
       assert.equal(code, 0);
@@ -66,7 +67,7 @@ describe("cloud-init accepts what etcdboot writes", () => {
   }
 
   test("negative controls: the validators reject broken files", async (t) => {
-    if (!requireCommands(t, "cloud-init", SYSTEM_PYTHON)) return;
+    if (!requirePrerequisites(t, { commands: ["cloud-init", SYSTEM_PYTHON] })) return;
     const dir = await tempDir("cloud-init-bad");
     const userData = join(dir, "user-data");
     await writeFile(userData, "#cloud-config\nwrite_files:\n  - {path: /x, permissions: '0600', bogus: 1}\nruncmd: 5\n");
