@@ -1,11 +1,12 @@
 // The command line. main() takes argv and returns the exit code, so tests call it directly;
 // only bin/etcdboot.js touches process.argv and the exit code.
 
-import { copyFile, constants as fsConstants } from "node:fs/promises";
+import { copyFile, constants as fsConstants, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { EXIT_FAILURE, UsageError, UserError } from "../errors.js";
-import { EC2_USER_DATA_LIMIT, runBuild } from "../ops/build.js";
+import { EC2_USER_DATA_LIMIT } from "../encoders/output-tree.js";
+import { runBuild } from "../ops/build.js";
 import { PROFILES_DIR } from "../spec/profiles.js";
 
 export interface Io {
@@ -116,7 +117,6 @@ async function init(args: string[], io: Io): Promise<number> {
 }
 
 async function version(io: Io): Promise<number> {
-  const { readFile } = await import("node:fs/promises");
   const pkg = JSON.parse(await readFile(join(PROFILES_DIR, "..", "package.json"), "utf8")) as { version: string };
   io.out(pkg.version);
   return 0;

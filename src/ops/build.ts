@@ -2,7 +2,7 @@
 // pipeline together; each stage stays testable on its own.
 
 import { resolve } from "node:path";
-import { EC2_USER_DATA_LIMIT, encodeOutputTree } from "../encoders/output-tree.js";
+import { encodeOutputTree } from "../encoders/output-tree.js";
 import { UsageError } from "../errors.js";
 import { ensurePki } from "../pki/ensure-pki.js";
 import type { PkiReport } from "../pki/types.js";
@@ -73,5 +73,3 @@ export async function runBuild(options: BuildOptions): Promise<BuildReport> {
     .map((f) => ({ host: f.path.split("/")[1] ?? f.path, bytes: Buffer.byteLength(f.content) }));
   return { spec, warnings, outputDir, pkiDir, pki: report, changed, userDataBytes };
 }
-
-export { EC2_USER_DATA_LIMIT };
