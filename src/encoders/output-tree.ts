@@ -12,13 +12,13 @@ import { encodeCloudInit } from "./cloud-init.js";
 
 export interface OutputFile {
   path: string;
-  content: string;
+  content: string | Uint8Array;
 }
 
 export const MANIFEST = "manifest.json";
 export const EC2_USER_DATA_LIMIT = 16 * 1024;
 
-export function sha256(content: string): string {
+export function sha256(content: string | Uint8Array): string {
   return createHash("sha256").update(content).digest("hex");
 }
 

@@ -4,6 +4,7 @@
 import { resolve } from "node:path";
 import { encodeOutputTree } from "../encoders/output-tree.js";
 import { UsageError } from "../errors.js";
+import { applyLock, lockPathFor, readLock } from "../lock/lock-file.js";
 import { ensurePki } from "../pki/ensure-pki.js";
 import type { PkiReport } from "../pki/types.js";
 import { planCluster } from "../plan/plan-host.js";
@@ -46,8 +47,22 @@ export async function loadValidSpec(specFile: string, strict: boolean): Promise<
   return { spec: result.spec, warnings };
 }
 
+/** The spec with the lock's checksums applied, and a warning per arch that no checksum pins. */
+async function pinToLock(specFile: string, spec: Spec, strict: boolean): Promise<{ spec: Spec; warnings: string[] }> {
+  const lockPath = lockPathFor(specFile);
+  const pinned = applyLock(spec, await readLock(lockPath), lockPath);
+  const warnings = pinned.unpinned.map(
+    (arch) => `${specFile}: warning: etcd ${spec.etcd.version.text} for ${arch} is not pinned: its hosts will trust the mirror's SHA256SUMS at boot (run: etcdboot pin ${specFile})`,
+  );
+  if (strict && warnings.length > 0) throw new UsageError(`--strict: warnings count as errors:\n${warnings.join("\n")}`);
+  return { spec: pinned.spec, warnings };
+}
+
 export async function runBuild(options: BuildOptions): Promise<BuildReport> {
-  const { spec, warnings } = await loadValidSpec(options.specFile, options.strict);
+  const loaded = await loadValidSpec(options.specFile, options.strict);
+  const pinned = await pinToLock(options.specFile, loaded.spec, options.strict);
+  const spec = pinned.spec;
+  const warnings = [...loaded.warnings, ...pinned.warnings];
   if (options.check) return { spec, warnings, userDataBytes: [] };
 
   const outputDir = resolve(options.outRoot, spec.cluster.name);

@@ -11,7 +11,7 @@ import { loadProfiles, type Profiles } from "./profiles.js";
 import { PARSED_RULES, RAW_RULES } from "./rules.js";
 import { API_VERSION, buildSpecSchema, type RawSpec } from "./schema.js";
 import { describeIssue } from "./zod-issues.js";
-import type { Host, Spec, StaticNetwork, Tuning } from "./types.js";
+import type { Host, Spec, StaticNetwork, TargetProfile, Tuning } from "./types.js";
 
 export type SpecResult =
   | { ok: true; spec: Spec; warnings: Diagnostic[]; source: SourceText }
@@ -57,8 +57,9 @@ export function assembleSpec(file: string, text: string, profiles: Profiles): Sp
   const rawProblems = RAW_RULES.flatMap((rule) => rule(raw));
   if (!parsed.success) return fail([...parsed.error.issues.flatMap((issue) => describeIssue(issue, schema)), ...rawProblems]);
 
-  const tuning = resolveTuning(parsed.data.tuning, profiles);
-  const problems = distinct([...rawProblems, ...PARSED_RULES.flatMap((rule) => rule(parsed.data, tuning))]);
+  const tuning = resolveTuning(parsed.data, profiles);
+  const targets = parsed.data.hosts.map((host) => targetOf(host, parsed.data.defaults, profiles));
+  const problems = distinct([...rawProblems, ...PARSED_RULES.flatMap((rule) => rule(parsed.data, { tuning, targets }))]);
   const errors = problems.filter((p) => p.severity === "error");
   if (errors.length > 0) return fail(problems);
   return { ok: true, spec: resolveSpec(parsed.data, tuning, profiles), warnings: problems, source };
@@ -78,8 +79,14 @@ function normaliseShorthands(raw: Record<string, unknown>): Record<string, unkno
   return typeof raw["tuning"] === "string" ? { ...raw, tuning: { preset: raw["tuning"] } } : raw;
 }
 
-function resolveTuning(tuning: RawSpec["tuning"], profiles: Profiles): Tuning {
-  const { preset, ...overrides } = tuning;
+/**
+ * The spec's preset, else the one a host's target asks for (a Raspberry Pi in the cluster slows
+ * every member's timeouts: they must agree), else "default"; then the explicit overrides.
+ */
+function resolveTuning(raw: RawSpec, profiles: Profiles): Tuning {
+  const { preset: named, ...overrides } = raw.tuning;
+  const fromTargets = raw.hosts.map((host) => targetOf(host, raw.defaults, profiles).defaultTuning).find((p) => p !== undefined);
+  const preset = named ?? fromTargets ?? "default";
   const base = profiles.tuningPresets.get(preset);
   if (!base) throw new Error(`tuning preset ${preset} passed validation but is not loaded`);
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined));
@@ -91,21 +98,30 @@ function resolveSpec(raw: RawSpec, tuning: Tuning, profiles: Profiles): Spec {
   if (!version) throw new Error(`etcd version ${raw.etcd.version} passed validation but does not parse`);
   return {
     cluster: { name: raw.cluster.name, token: raw.cluster.token ?? `${raw.cluster.name}-etcd` },
-    etcd: { ...raw.etcd, version, downloadUrl: raw.etcd.downloadUrl.replace(/\/+$/, "") },
+    etcd: { version, downloadUrl: raw.etcd.downloadUrl.replace(/\/+$/, ""), sha256: raw.etcd.sha256, clientPort: raw.etcd.clientPort, peerPort: raw.etcd.peerPort },
     tls: raw.tls,
     tuning,
     hosts: raw.hosts.map((host) => resolveHost(host, raw.defaults, profiles)),
     clients: raw.clients,
+    alpine: { ...raw.alpine, etcdInstall: raw.etcd.install },
+    ...(raw.ssh ? { ssh: raw.ssh } : {}),
   };
 }
 
+function targetOf(host: RawSpec["hosts"][number], defaults: RawSpec["defaults"], profiles: Profiles): TargetProfile {
+  const name = host.target ?? defaults.target ?? DEFAULT_TARGET;
+  const target = profiles.targets.get(name);
+  if (!target) throw new Error(`target ${name} passed validation but is not loaded`);
+  return target;
+}
+
 function resolveHost(host: RawSpec["hosts"][number], defaults: RawSpec["defaults"], profiles: Profiles): Host {
-  const targetName = host.target ?? defaults.target ?? DEFAULT_TARGET;
-  const target = profiles.targets.get(targetName);
-  if (!target) throw new Error(`target ${targetName} passed validation but is not loaded`);
+  const target = targetOf(host, defaults, profiles);
   const network = host.network || defaults.network ? { ...defaults.network, ...host.network } : undefined;
   const resolved: Host = { name: host.name, address: host.address, dnsNames: host.dnsNames, arch: host.arch ?? defaults.arch ?? "amd64", target };
   if (network?.prefix !== undefined) resolved.network = staticNetwork({ ...network, prefix: network.prefix }, target.defaultInterfaceMatch);
+  if (host.storage) resolved.storage = host.storage;
+  if (host.wifi) resolved.wifi = host.wifi;
   return resolved;
 }
 

@@ -14,10 +14,13 @@ export const PROFILES_DIR = fileURLToPath(new URL("../../../profiles/", import.m
 
 const targetSchema = z.strictObject({
   description: z.string(),
-  format: z.literal("cloud-init"),
+  format: z.enum(["cloud-init", "apkovl"]),
   archs: z.array(z.enum(ARCHS)).min(1),
   nologinShell: z.string().startsWith("/"),
   defaultInterfaceMatch: z.strictObject({ name: z.string().min(1) }),
+  defaultTuning: z.string().optional(),
+  bootMedia: z.string().startsWith("/").optional(),
+  hasRtc: z.boolean().optional(),
 });
 
 export const tuningFields = {
@@ -50,6 +53,9 @@ export async function loadProfiles(dir: string = PROFILES_DIR): Promise<Profiles
     readYamlFolder(join(dir, "targets"), targetSchema),
     readYamlFolder(join(dir, "tuning"), tuningPresetSchema),
   ]);
+  for (const [name, target] of targets)
+    if (target.defaultTuning !== undefined && !tuningPresets.has(target.defaultTuning))
+      throw new Error(`shipped profile targets/${name}.yaml names the unknown tuning preset ${target.defaultTuning}`);
   return {
     targets: new Map([...targets].map(([name, t]) => [name, { name, ...t }])),
     tuningPresets,

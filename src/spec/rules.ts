@@ -4,11 +4,15 @@
 import { isIP } from "node:net";
 import type { Diagnostic } from "./diagnostics.js";
 import type { RawSpec } from "./schema.js";
-import type { Tuning } from "./types.js";
+import type { TargetProfile, Tuning } from "./types.js";
 
 type RawRule = (raw: unknown) => Diagnostic[];
-/** Rules on the parsed spec also see the tuning with its preset applied. */
-type ParsedRule = (spec: RawSpec, tuning: Tuning) => Diagnostic[];
+/** Rules on the parsed spec also see the tuning with its preset applied, and each host's target. */
+interface RuleContext {
+  tuning: Tuning;
+  targets: TargetProfile[];
+}
+type ParsedRule = (spec: RawSpec, context: RuleContext) => Diagnostic[];
 
 function entries(raw: unknown, key: string): unknown[] {
   const value = (raw as Record<string, unknown> | null)?.[key];
@@ -41,7 +45,7 @@ export const uniqueHostAddresses: RawRule = (raw) =>
 
 export const uniqueClients: RawRule = (raw) => repeats(entries(raw, "clients"), (c) => c, (i) => ["clients", i], "client");
 
-export const electionTimeoutFitsHeartbeat: ParsedRule = (_spec, tuning) => {
+export const electionTimeoutFitsHeartbeat: ParsedRule = (_spec, { tuning }) => {
   const heartbeat = tuning.heartbeatIntervalMs;
   const election = tuning.electionTimeoutMs;
   const problems: Diagnostic[] = [];
@@ -73,5 +77,32 @@ export const evenMemberCount: ParsedRule = ({ hosts }) =>
     ? [{ severity: "warning", path: ["hosts"], message: `${hosts.length} members tolerate no more failures than ${hosts.length - 1}: an odd count is the usual choice` }]
     : [];
 
+export const targetSupportsArch: ParsedRule = ({ hosts, defaults }, { targets }) =>
+  hosts.flatMap((host, i) => {
+    const target = targets[i];
+    const arch = host.arch ?? defaults.arch ?? "amd64";
+    if (!target || target.archs.includes(arch)) return [];
+    const where = host.arch ? ["hosts", i, "arch"] : host.target ? ["hosts", i, "target"] : ["hosts", i];
+    return [{ severity: "error", path: where, message: `target ${target.name} runs on ${target.archs.join(", ")}, not ${arch}${arch === "arm64" || target.archs[0] !== "arm64" ? "" : " (Raspberry Pis need a 64-bit OS: etcd has no 32-bit ARM build)"}` }];
+  });
+
+/** Alpine runs from RAM: without a persistent partition a rebooted member loses its data and cannot rejoin. */
+export const storageFitsTarget: ParsedRule = ({ hosts }, { targets }) =>
+  hosts.flatMap((host, i): Diagnostic[] => {
+    const target = targets[i];
+    if (!target) return [];
+    if (target.format === "cloud-init") {
+      const extras = (["storage", "wifi"] as const).filter((key) => host[key] !== undefined);
+      return extras.map((key) => ({ severity: "error", path: ["hosts", i, key], message: `${key} is for Alpine (apkovl) hosts; ${target.name} hosts keep etcd on their root disk and get their network from network-config` }));
+    }
+    if (!host.storage)
+      return [{ severity: "error", path: ["hosts", i], message: `${target.name} runs from RAM: add storage: {device: LABEL=etcd-data} (a persistent partition for etcd's data), or storage: {tmpfs: true} for a lab that may lose its data` }];
+    if ("tmpfs" in host.storage)
+      return [{ severity: "warning", path: ["hosts", i, "storage"], message: `etcd's data lives in RAM on ${host.name}: a reboot wipes it and the member must be removed and re-added (lab use only)` }];
+    if (host.network?.macAddress)
+      return [{ severity: "error", path: ["hosts", i, "network", "macAddress"], message: `Alpine's /etc/network/interfaces names interfaces, not MACs: use interface: eth0 (or wlan0)` }];
+    return [];
+  });
+
 export const RAW_RULES: RawRule[] = [uniqueHostNames, uniqueHostAddresses, uniqueClients];
-export const PARSED_RULES: ParsedRule[] = [electionTimeoutFitsHeartbeat, staticNetworkIsComplete, evenMemberCount];
+export const PARSED_RULES: ParsedRule[] = [electionTimeoutFitsHeartbeat, staticNetworkIsComplete, targetSupportsArch, storageFitsTarget, evenMemberCount];

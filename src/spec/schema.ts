@@ -10,6 +10,12 @@ import { ARCHS } from "./types.js";
 
 export const API_VERSION = "etcdboot/v1alpha1";
 export const DEFAULT_DOWNLOAD_URL = "https://github.com/etcd-io/etcd/releases/download";
+export const DEFAULT_ALPINE_BRANCH = "v3.22";
+export const DEFAULT_ALPINE_MIRROR = "https://dl-cdn.alpinelinux.org/alpine";
+
+const sshPublicKey = z.string().regex(/^(ssh-(ed25519|rsa)|ecdsa-sha2-nistp(256|384|521)|sk-\S+) [A-Za-z0-9+/=]+( .*)?$/, {
+  error: "is not an SSH public key: paste one line of ~/.ssh/id_ed25519.pub",
+});
 
 function names(map: ReadonlyMap<string, unknown>): [string, ...string[]] {
   return [...map.keys()] as [string, ...string[]];
@@ -36,6 +42,17 @@ export function buildSpecSchema(profiles: Profiles) {
   const target = z.enum(names(profiles.targets));
   const arch = z.enum(ARCHS);
 
+  const storage = z.union([
+    z.strictObject({
+      device: z.string().regex(/^(\/dev\/\S+|(LABEL|UUID|PARTUUID|PARTLABEL)=\S+)$/, {
+        error: (issue) => `${JSON.stringify(issue.input)} is not a device: write /dev/sda1, LABEL=etcd-data or UUID=...`,
+      }),
+      fsType: z.enum(["ext4", "xfs", "btrfs", "f2fs"]).default("ext4"),
+    }),
+    z.strictObject({ tmpfs: z.literal(true) }),
+  ]);
+  const wifi = z.strictObject({ ssid: z.string().min(1).max(32), psk: z.string().min(8).max(63), country: z.string().length(2).optional() });
+
   const host = z.strictObject({
     name: hostName,
     address: ipAddress,
@@ -43,6 +60,8 @@ export function buildSpecSchema(profiles: Profiles) {
     target: target.optional(),
     arch: arch.optional(),
     network: network.partial().optional(),
+    storage: storage.optional(),
+    wifi: wifi.optional(),
   });
 
   const subjectField = z.string().min(1).max(64);
@@ -59,8 +78,9 @@ export function buildSpecSchema(profiles: Profiles) {
         sha256: z.strictObject({ amd64: sha256Hex.optional(), arm64: sha256Hex.optional() }).default({}),
         clientPort: port.default(2379),
         peerPort: port.default(2380),
+        install: z.enum(["bundle", "fetch"]).default("bundle"),
       })
-      .default({ version: DEFAULT_ETCD_VERSION, downloadUrl: DEFAULT_DOWNLOAD_URL, sha256: {}, clientPort: 2379, peerPort: 2380 }),
+      .default({ version: DEFAULT_ETCD_VERSION, downloadUrl: DEFAULT_DOWNLOAD_URL, sha256: {}, clientPort: 2379, peerPort: 2380, install: "bundle" }),
     tls: z
       .strictObject({
         algorithm: z.enum(["ecdsa-p256", "rsa-2048", "rsa-4096"]).default("ecdsa-p256"),
@@ -77,22 +97,31 @@ export function buildSpecSchema(profiles: Profiles) {
           .default({}),
       })
       .default({ algorithm: "ecdsa-p256", validityDays: 3650, caValidityDays: 7300, subject: {} }),
-    // A preset name, or a preset plus explicit overrides (see normaliseTuning in load-spec).
+    // A preset name, or a preset plus explicit overrides (see normaliseShorthands in load-spec).
+    // No default here: without one, the hosts' targets choose (see resolveTuning).
     tuning: z
       .strictObject({
-        preset: z.enum(names(profiles.tuningPresets)).default("default"),
+        preset: z.enum(names(profiles.tuningPresets)).optional(),
         heartbeatIntervalMs: tuningFields.heartbeatIntervalMs.optional(),
         electionTimeoutMs: tuningFields.electionTimeoutMs.optional(),
         snapshotCount: tuningFields.snapshotCount.optional(),
         quotaBackendBytes: tuningFields.quotaBackendBytes.optional(),
         autoCompaction: tuningFields.autoCompaction.optional(),
       })
-      .default({ preset: "default" }),
+      .default({}),
     defaults: z
       .strictObject({ target: target.optional(), arch: arch.optional(), network: network.partial().optional() })
       .default({}),
     hosts: z.array(host).min(1, { error: "a cluster needs at least one host: add entries under hosts:" }),
     clients: z.array(hostName).default(["admin"]),
+    alpine: z
+      .strictObject({
+        branch: z.string().regex(/^(v\d+\.\d+|edge)$/, { error: "write an Alpine branch such as v3.22 (or edge)" }).default(DEFAULT_ALPINE_BRANCH),
+        mirror: httpUrl.default(DEFAULT_ALPINE_MIRROR),
+        ntpServers: z.array(z.string().min(1)).min(1).default(["pool.ntp.org"]),
+      })
+      .default({ branch: DEFAULT_ALPINE_BRANCH, mirror: DEFAULT_ALPINE_MIRROR, ntpServers: ["pool.ntp.org"] }),
+    ssh: z.strictObject({ authorizedKeys: z.array(sshPublicKey).min(1) }).optional(),
   });
 }
 

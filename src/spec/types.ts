@@ -19,12 +19,27 @@ export interface Tuning {
 export interface TargetProfile {
   name: string;
   description: string;
-  /** Which artifact encodes the host. */
-  format: "cloud-init";
+  /** Which artifact encodes the host: cloud-init files, or an Alpine overlay (apkovl, OpenRC). */
+  format: "cloud-init" | "apkovl";
   archs: Arch[];
   nologinShell: string;
-  /** How a static network-config finds the NIC when the spec names neither MAC nor interface. */
+  /** How a static network finds the NIC when the spec names neither MAC nor interface. */
   defaultInterfaceMatch: { name: string };
+  /** The tuning preset to use when the spec names none (SD cards want longer timeouts). */
+  defaultTuning?: string;
+  /** apkovl: where Alpine's boot media is mounted (its apks/ folder is the boot-time repository). */
+  bootMedia?: string;
+  /** apkovl: false for boards without a battery-backed clock (Raspberry Pi): wait for NTP, keep time across reboots with swclock. */
+  hasRtc?: boolean;
+}
+
+/** Where an Alpine host keeps etcd's data: a persistent partition, or (lab only) the tmpfs root. */
+export type Storage = { device: string; fsType: string } | { tmpfs: true };
+
+export interface Wifi {
+  ssid: string;
+  psk: string;
+  country?: string;
 }
 
 export interface StaticNetwork {
@@ -42,6 +57,9 @@ export interface Host {
   arch: Arch;
   target: TargetProfile;
   network?: StaticNetwork;
+  /** apkovl hosts only (required there). */
+  storage?: Storage;
+  wifi?: Wifi;
 }
 
 export interface Spec {
@@ -64,4 +82,15 @@ export interface Spec {
   tuning: Tuning;
   hosts: Host[];
   clients: string[];
+  /** Settings for apkovl (Alpine) hosts. */
+  alpine: {
+    /** Alpine release branch for /etc/apk/repositories, e.g. v3.22 */
+    branch: string;
+    mirror: string;
+    ntpServers: string[];
+    /** bundle: etcd's binaries ride in the overlay; fetch: downloaded and verified after network and clock are up. */
+    etcdInstall: "bundle" | "fetch";
+  };
+  /** When given, hosts run sshd and accept these keys for root (apkovl hosts; cloud-init hosts keep the image's user). */
+  ssh?: { authorizedKeys: string[] };
 }

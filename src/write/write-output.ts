@@ -10,13 +10,16 @@ async function exists(path: string): Promise<boolean> {
   return stat(path).then(() => true, () => false);
 }
 
-async function readIfExists(path: string): Promise<string | undefined> {
-  return readFile(path, "utf8").catch(() => undefined);
+async function readIfExists(path: string): Promise<Buffer | undefined> {
+  return readFile(path).catch(() => undefined);
 }
 
 /** Identical when every file, the manifest included, already has exactly these bytes. */
 async function isUpToDate(dir: string, files: OutputFile[]): Promise<boolean> {
-  for (const file of files) if ((await readIfExists(join(dir, file.path))) !== file.content) return false;
+  for (const file of files) {
+    const existing = await readIfExists(join(dir, file.path));
+    if (!existing?.equals(Buffer.from(file.content))) return false;
+  }
   return true;
 }
 

@@ -47,7 +47,7 @@ const cases: { name: string; text: string; expected: { at: string; says: RegExp 
   {
     name: "an unknown target lists the shipped ones",
     text: `${HEADER}defaults: {target: debian-11}\n${HOSTS}`,
-    expected: [{ at: "cluster.yaml:3:20: error: defaults.target", says: /use one of debian-12, rocky-9, ubuntu-24\.04/ }],
+    expected: [{ at: "cluster.yaml:3:20: error: defaults.target", says: /use one of alpine-rpi, alpine-virt, debian-12, rocky-9, ubuntu-24\.04/ }],
   },
   {
     name: "a missing field",
@@ -63,6 +63,15 @@ const cases: { name: string; text: string; expected: { at: string; says: RegExp 
     name: "a static network without prefix",
     text: `${HEADER}defaults: {network: {gateway: 10.0.0.254}}\n${HOSTS}`,
     expected: [{ at: "cluster.yaml:3:21: error: defaults.network", says: /needs "prefix"/ }],
+  },
+  {
+    name: "an Alpine host without a persistent data partition, and one on an arch its target lacks",
+    text: `${HEADER}hosts:\n  - {name: pi-1, address: 10.0.0.1, target: alpine-rpi, arch: arm64}\n  - {name: pi-2, address: 10.0.0.2, target: alpine-rpi, storage: {device: LABEL=etcd}}\n  - {name: vm-1, address: 10.0.0.3, storage: {device: /dev/vdb}}\n`,
+    expected: [
+      { at: "cluster.yaml:4:5: error: hosts[0]", says: /alpine-rpi runs from RAM: add storage: \{device: LABEL=etcd-data\}/ },
+      { at: "cluster.yaml:5:45: error: hosts[1].target", says: /alpine-rpi runs on arm64, not amd64 \(Raspberry Pis need a 64-bit OS/ },
+      { at: "cluster.yaml:6:46: error: hosts[2].storage", says: /storage is for Alpine \(apkovl\) hosts/ },
+    ],
   },
   {
     name: "wrong apiVersion",
@@ -121,6 +130,15 @@ describe("valid specs", () => {
     assert.equal(spec.hosts[0]?.network, undefined);
     assert.deepEqual(spec.clients, ["admin"]);
     assert.deepEqual(result.warnings, []);
+  });
+
+  test("a Raspberry Pi in the cluster makes raspberry-pi the default tuning; tmpfs storage is a warning", () => {
+    const text = `${HEADER}hosts:\n  - {name: pi-1, address: 10.0.0.1, target: alpine-rpi, arch: arm64, storage: {tmpfs: true}}\n  - {name: b, address: 10.0.0.2}\n  - {name: c, address: 10.0.0.3}\n`;
+    const result = assembleSpec("cluster.yaml", text, profiles);
+    assert.ok(result.ok);
+    if (!result.ok) return;
+    assert.equal(result.spec.tuning.electionTimeoutMs, 5000);
+    assert.match(result.warnings[0]?.message ?? "", /data lives in RAM on pi-1/);
   });
 
   test("an even member count is a warning, not an error", () => {
