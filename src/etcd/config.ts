@@ -5,7 +5,7 @@
 import { isIP } from "node:net";
 import { toYaml } from "../encoders/yaml.js";
 import type { Host, Spec } from "../spec/types.js";
-import { HOST_PATHS } from "./layout.js";
+import type { EtcdLayout } from "./layout.js";
 import { hasFeatureGates, needsExplicitZapLogger } from "./version.js";
 
 /** IPv6 addresses go in brackets inside URLs. */
@@ -21,12 +21,12 @@ export function clientUrl(spec: Spec, host: Host): string {
   return `https://${urlHost(host.address)}:${spec.etcd.clientPort}`;
 }
 
-function transportSecurity() {
+function transportSecurity(layout: EtcdLayout) {
   return {
-    "cert-file": HOST_PATHS.memberCert,
-    "key-file": HOST_PATHS.memberKey,
+    "cert-file": layout.memberCert,
+    "key-file": layout.memberKey,
     "client-cert-auth": true,
-    "trusted-ca-file": HOST_PATHS.caCert,
+    "trusted-ca-file": layout.caCert,
   };
 }
 
@@ -37,11 +37,11 @@ function corruptionChecks(spec: Spec): Record<string, unknown> {
     : { "experimental-initial-corrupt-check": true };
 }
 
-export function renderEtcdConfig(spec: Spec, host: Host): string {
+export function renderEtcdConfig(spec: Spec, host: Host, layout: EtcdLayout): string {
   const { tuning } = spec;
   const config = {
     name: host.name,
-    "data-dir": HOST_PATHS.dataDir,
+    "data-dir": layout.dataDir,
     "listen-peer-urls": peerUrl(spec, host),
     "listen-client-urls": `${clientUrl(spec, host)},https://127.0.0.1:${spec.etcd.clientPort}`,
     // Plain-HTTP /metrics and /health on loopback only, for local probes without certificates.
@@ -57,8 +57,8 @@ export function renderEtcdConfig(spec: Spec, host: Host): string {
     "quota-backend-bytes": tuning.quotaBackendBytes,
     "auto-compaction-mode": tuning.autoCompaction.mode,
     "auto-compaction-retention": tuning.autoCompaction.retention,
-    "client-transport-security": transportSecurity(),
-    "peer-transport-security": transportSecurity(),
+    "client-transport-security": transportSecurity(layout),
+    "peer-transport-security": transportSecurity(layout),
     ...corruptionChecks(spec),
     ...(needsExplicitZapLogger(spec.etcd.version) ? { logger: "zap" } : {}),
     "log-outputs": ["stderr"],

@@ -3,7 +3,7 @@
 // target has; `set -eu` because cloud-init runs runcmd without -e.
 
 import type { Arch } from "../spec/types.js";
-import { ETCD_GROUP, ETCD_USER, HOST_PATHS } from "./layout.js";
+import { ETCD_GROUP, ETCD_USER, type EtcdLayout } from "./layout.js";
 import { releaseArtifact } from "./release.js";
 import type { EtcdVersion } from "./version.js";
 
@@ -13,6 +13,7 @@ export interface InstallScriptInput {
   downloadUrl: string;
   /** A checksum fixed at build time; without one the script trusts the release's SHA256SUMS. */
   pinnedSha256?: string;
+  layout: EtcdLayout;
 }
 
 /** Quote a value for sh: the values come from the spec, so never paste them raw. */
@@ -29,8 +30,8 @@ export function renderInstallScript(input: InstallScriptInput): string {
     SUMS_URL: release.sumsUrl,
     PINNED_SHA256: input.pinnedSha256 ?? "",
     BINARIES: release.binaries.join(" "),
-    BIN_DIR: HOST_PATHS.binDir,
-    DATA_DIR: HOST_PATHS.dataDir,
+    BIN_DIR: input.layout.binDir,
+    DATA_DIR: input.layout.dataDir,
     ETCD_OWNER: `${ETCD_USER}:${ETCD_GROUP}`,
   };
   const assignments = Object.entries(settings).map(([key, value]) => `${key}=${shellQuote(value)}`);

@@ -1,7 +1,7 @@
 // The systemd service for etcd on cloud-init targets.
 
 import type { Host, Spec } from "../spec/types.js";
-import { ETCD_GROUP, ETCD_USER, HOST_PATHS } from "./layout.js";
+import { ETCD_GROUP, ETCD_USER, SYSTEMD_LAYOUT } from "./layout.js";
 import { arm64NeedsUnsupportedArchVariable } from "./version.js";
 
 export function renderSystemdUnit(spec: Spec, host: Host): string {
@@ -19,7 +19,7 @@ export function renderSystemdUnit(spec: Spec, host: Host): string {
     `User=${ETCD_USER}`,
     `Group=${ETCD_GROUP}`,
     ...(host.arch === "arm64" && arm64NeedsUnsupportedArchVariable(spec.etcd.version) ? ["Environment=ETCD_UNSUPPORTED_ARCH=arm64"] : []),
-    `ExecStart=${HOST_PATHS.binDir}/etcd --config-file ${HOST_PATHS.configFile}`,
+    `ExecStart=${SYSTEMD_LAYOUT.binDir}/etcd --config-file ${SYSTEMD_LAYOUT.configFile}`,
     "Restart=on-failure",
     "RestartSec=5s",
     // The first member up waits for its peers to boot: no start timeout may kill it meanwhile.

@@ -2,7 +2,7 @@
 
 import { renderEtcdConfig } from "../etcd/config.js";
 import { renderInstallScript } from "../etcd/install-script.js";
-import { ETCD_GROUP, ETCD_USER, HOST_PATHS } from "../etcd/layout.js";
+import { ETCD_GROUP, ETCD_USER, SYSTEMD_LAYOUT as HOST_PATHS } from "../etcd/layout.js";
 import { renderSystemdUnit } from "../etcd/systemd-unit.js";
 import type { ClusterPki } from "../pki/types.js";
 import type { Host, Spec } from "../spec/types.js";
@@ -19,13 +19,14 @@ export function planHost(spec: Spec, host: Host, pki: ClusterPki): HostPlan {
     version: spec.etcd.version,
     arch: host.arch,
     downloadUrl: spec.etcd.downloadUrl,
+    layout: HOST_PATHS,
     ...(pinnedSha256 ? { pinnedSha256 } : {}),
   });
   const files = [
     rootFile(HOST_PATHS.caCert, 0o644, pki.caCertPem),
     etcdFile(HOST_PATHS.memberCert, 0o644, member.certPem),
     etcdFile(HOST_PATHS.memberKey, 0o600, member.keyPem),
-    rootFile(HOST_PATHS.configFile, 0o644, renderEtcdConfig(spec, host)),
+    rootFile(HOST_PATHS.configFile, 0o644, renderEtcdConfig(spec, host, HOST_PATHS)),
     rootFile(HOST_PATHS.systemdUnit, 0o644, renderSystemdUnit(spec, host)),
     rootFile(HOST_PATHS.installScript, 0o755, installScript),
   ].sort((a, b) => a.path.localeCompare(b.path));

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { after, before, describe, test, type TestContext } from "node:test";
 import { parse } from "yaml";
 import { main } from "../../src/cli/main.js";
-import { HOST_PATHS } from "../../src/etcd/layout.js";
+import { SYSTEMD_LAYOUT as HOST_PATHS } from "../../src/etcd/layout.js";
 import { ensurePki } from "../../src/pki/ensure-pki.js";
 import { runCommand, type CommandResult } from "../harness/exec.js";
 import { hostPath, hostRootArgv, materialiseWriteFiles } from "../harness/host-root.js";

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { parse } from "yaml";
 import { renderEtcdConfig } from "../../src/etcd/config.js";
+import { SYSTEMD_LAYOUT } from "../../src/etcd/layout.js";
 import { renderSystemdUnit } from "../../src/etcd/systemd-unit.js";
 import { releaseArtifact } from "../../src/etcd/release.js";
 import { assembleSpec } from "../../src/spec/load-spec.js";
@@ -21,7 +22,7 @@ function specFor(version: string): Spec {
 
 function configOf(version: string): Record<string, unknown> {
   const spec = specFor(version);
-  return parse(renderEtcdConfig(spec, spec.hosts[0]!)) as Record<string, unknown>;
+  return parse(renderEtcdConfig(spec, spec.hosts[0]!, SYSTEMD_LAYOUT)) as Record<string, unknown>;
 }
 
 test("3.4 gets the zap logger and the experimental corruption check", () => {
