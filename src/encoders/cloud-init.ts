@@ -19,7 +19,7 @@ function writeFile(file: PlannedFile) {
     path: file.path,
     owner: `${file.owner}:${file.group}`,
     permissions: `0${file.mode.toString(8)}`,
-    content: file.content,
+    ...(typeof file.content === "string" ? { content: file.content } : { encoding: "b64", content: Buffer.from(file.content).toString("base64") }),
   };
   if (file.owner !== "root") entry["defer"] = true;
   return entry;

@@ -8,6 +8,7 @@ import { clientUrl } from "../etcd/config.js";
 import type { HostPlan } from "../plan/types.js";
 import { pkiPaths } from "../pki/types.js";
 import type { Spec } from "../spec/types.js";
+import { apkovlName, encodeApkovl } from "./apkovl.js";
 import { encodeCloudInit } from "./cloud-init.js";
 
 export interface OutputFile {
@@ -34,15 +35,18 @@ function etcdctlEnvironment(spec: Spec, pkiDir: string): string {
   return `${lines.join("\n")}\n`;
 }
 
-export function encodeOutputTree(spec: Spec, plans: HostPlan[], caCertPem: string, pkiDir: string): OutputFile[] {
+async function encodeHost(spec: Spec, plan: HostPlan): Promise<OutputFile[]> {
+  const folder = `hosts/${plan.host.name}`;
+  if (plan.host.target.format === "apkovl") return [{ path: `${folder}/${apkovlName(plan)}`, content: await encodeApkovl(plan) }];
+  return Object.entries(encodeCloudInit(spec, plan)).map(([name, content]) => ({ path: `${folder}/${name}`, content }));
+}
+
+export async function encodeOutputTree(spec: Spec, plans: HostPlan[], caCertPem: string, pkiDir: string): Promise<OutputFile[]> {
   const files: OutputFile[] = [
     { path: "ca.crt", content: caCertPem },
     { path: "etcdctl.env", content: etcdctlEnvironment(spec, pkiDir) },
   ];
-  for (const plan of plans) {
-    for (const [name, content] of Object.entries(encodeCloudInit(spec, plan)))
-      files.push({ path: `hosts/${plan.host.name}/${name}`, content });
-  }
+  for (const hostFiles of await Promise.all(plans.map((plan) => encodeHost(spec, plan)))) files.push(...hostFiles);
   files.sort((a, b) => a.path.localeCompare(b.path));
   const manifest = {
     cluster: spec.cluster.name,

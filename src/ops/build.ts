@@ -81,7 +81,7 @@ export async function runBuild(options: BuildOptions): Promise<BuildReport> {
     replaceCa: options.replaceCa,
   });
 
-  const files = encodeOutputTree(spec, planCluster(spec, pki), pki.caCertPem, pkiDir);
+  const files = await encodeOutputTree(spec, planCluster(spec, pki), pki.caCertPem, pkiDir);
   const { changed } = await writeOutputTree(outputDir, files);
   const userDataBytes = files
     .filter((f) => f.path.endsWith("/user-data"))

@@ -1,45 +1,137 @@
-// Spec + PKI → the files each host needs. Pure: the PKI arrives as PEM text.
+// Spec + PKI (+ release binaries to bundle) → the files each host needs. Pure: keys arrive as
+// PEM text and binaries as bytes. Every target shares the etcd base (certificates and config);
+// each init system adds its own service definition and boot wiring.
 
 import { renderEtcdConfig } from "../etcd/config.js";
 import { renderInstallScript } from "../etcd/install-script.js";
-import { ETCD_GROUP, ETCD_USER, SYSTEMD_LAYOUT as HOST_PATHS } from "../etcd/layout.js";
+import { ETCD_GROUP, ETCD_USER, OPENRC_LAYOUT, SYSTEMD_LAYOUT, type EtcdLayout } from "../etcd/layout.js";
+import { renderOpenrcConf, renderOpenrcScript } from "../etcd/openrc-script.js";
 import { renderSystemdUnit } from "../etcd/systemd-unit.js";
 import type { ClusterPki } from "../pki/types.js";
-import type { Host, Spec } from "../spec/types.js";
-import type { HostPlan, PlannedFile } from "./types.js";
+import type { Arch, Host, Spec } from "../spec/types.js";
+import {
+  alpinePackages,
+  renderChronyConf,
+  renderEtcHosts,
+  renderFstab,
+  renderInterfaces,
+  renderRepositories,
+  renderResolvConf,
+  renderWpaSupplicant,
+} from "./alpine-system.js";
+import type { HostPlan, PlannedDirectory, PlannedFile, PlannedLink } from "./types.js";
 
-const rootFile = (path: string, mode: number, content: string): PlannedFile => ({ path, mode, owner: "root", group: "root", content });
+/** Per arch, the release's binaries by name (etcd, etcdctl, etcdutl), for hosts that bundle them. */
+export type ReleaseBinaries = ReadonlyMap<Arch, ReadonlyMap<string, Uint8Array>>;
+
+const rootFile = (path: string, mode: number, content: string | Uint8Array): PlannedFile => ({ path, mode, owner: "root", group: "root", content });
 const etcdFile = (path: string, mode: number, content: string): PlannedFile => ({ path, mode, owner: ETCD_USER, group: ETCD_GROUP, content });
+const byPath = <T extends { path: string }>(a: T, b: T) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
 
-export function planHost(spec: Spec, host: Host, pki: ClusterPki): HostPlan {
+function etcdBase(spec: Spec, host: Host, pki: ClusterPki, layout: EtcdLayout): PlannedFile[] {
   const member = pki.hosts.get(host.name);
   if (!member) throw new Error(`no certificate was issued for host ${host.name}`);
+  return [
+    rootFile(layout.caCert, 0o644, pki.caCertPem),
+    etcdFile(layout.memberCert, 0o644, member.certPem),
+    etcdFile(layout.memberKey, 0o600, member.keyPem),
+    rootFile(layout.configFile, 0o644, renderEtcdConfig(spec, host, layout)),
+  ];
+}
+
+function installScript(spec: Spec, host: Host, layout: EtcdLayout): PlannedFile {
   const pinnedSha256 = spec.etcd.sha256[host.arch];
-  const installScript = renderInstallScript({
+  const script = renderInstallScript({
     version: spec.etcd.version,
     arch: host.arch,
     downloadUrl: spec.etcd.downloadUrl,
-    layout: HOST_PATHS,
+    layout,
     ...(pinnedSha256 ? { pinnedSha256 } : {}),
   });
-  const files = [
-    rootFile(HOST_PATHS.caCert, 0o644, pki.caCertPem),
-    etcdFile(HOST_PATHS.memberCert, 0o644, member.certPem),
-    etcdFile(HOST_PATHS.memberKey, 0o600, member.keyPem),
-    rootFile(HOST_PATHS.configFile, 0o644, renderEtcdConfig(spec, host, HOST_PATHS)),
-    rootFile(HOST_PATHS.systemdUnit, 0o644, renderSystemdUnit(spec, host)),
-    rootFile(HOST_PATHS.installScript, 0o755, installScript),
-  ].sort((a, b) => a.path.localeCompare(b.path));
+  return rootFile(layout.installScript, 0o755, script);
+}
+
+function planSystemdHost(spec: Spec, host: Host, pki: ClusterPki): HostPlan {
+  const layout = SYSTEMD_LAYOUT;
+  const files = [...etcdBase(spec, host, pki, layout), rootFile(layout.systemdUnit, 0o644, renderSystemdUnit(spec, host)), installScript(spec, host, layout)];
   return {
     host,
-    files,
-    serviceUser: { name: ETCD_USER, home: HOST_PATHS.dataDir, shell: host.target.nologinShell },
+    files: files.sort(byPath),
+    directories: [],
+    links: [],
+    serviceUser: { name: ETCD_USER, home: layout.dataDir, shell: host.target.nologinShell },
     // Chained with && so a failed install never starts etcd (runcmd has no `set -e`);
     // --no-block because etcd reports ready only at quorum, when its peers are up too.
-    firstBoot: `${HOST_PATHS.installScript} && systemctl daemon-reload && systemctl enable --now --no-block etcd.service`,
+    firstBoot: `${layout.installScript} && systemctl daemon-reload && systemctl enable --now --no-block etcd.service`,
   };
 }
 
-export function planCluster(spec: Spec, pki: ClusterPki): HostPlan[] {
-  return spec.hosts.map((host) => planHost(spec, host, pki));
+function bundledBinaries(host: Host, releases: ReleaseBinaries): PlannedFile[] {
+  const binaries = releases.get(host.arch);
+  if (!binaries) throw new Error(`no etcd release for ${host.arch} was fetched to bundle into ${host.name}'s overlay`);
+  return [...binaries].map(([name, bytes]) => rootFile(`${OPENRC_LAYOUT.binDir}/${name}`, 0o755, bytes));
+}
+
+/** OpenRC starts a service at boot when its runlevel holds a link to the init script. */
+function runlevelLinks(spec: Spec, host: Host): PlannedLink[] {
+  const services: [string, string][] = [
+    ["boot", "networking"],
+    ["boot", "localmount"],
+    ["default", "chronyd"],
+    ["default", "etcd"],
+  ];
+  if (host.target.hasRtc === false) services.push(["boot", "swclock"]);
+  if (host.wifi) services.push(["boot", "wpa_supplicant"]);
+  if (spec.ssh) services.push(["default", "sshd"]);
+  return services.map(([level, service]) => ({ path: `/etc/runlevels/${level}/${service}`, target: `/etc/init.d/${service}` }));
+}
+
+function planOpenrcHost(spec: Spec, host: Host, pki: ClusterPki, releases: ReleaseBinaries): HostPlan {
+  const layout = OPENRC_LAYOUT;
+  const resolvConf = renderResolvConf(host);
+  const files = [
+    ...etcdBase(spec, host, pki, layout),
+    rootFile(layout.initScript, 0o755, renderOpenrcScript(spec, host)),
+    rootFile(layout.confFile, 0o644, renderOpenrcConf(spec, host)),
+    ...(spec.alpine.etcdInstall === "bundle" ? bundledBinaries(host, releases) : [installScript(spec, host, layout)]),
+    rootFile("/etc/hostname", 0o644, `${host.name}\n`),
+    rootFile("/etc/hosts", 0o644, renderEtcHosts(spec)),
+    rootFile("/etc/network/interfaces", 0o644, renderInterfaces(host)),
+    ...(resolvConf ? [rootFile("/etc/resolv.conf", 0o644, resolvConf)] : []),
+    rootFile("/etc/apk/repositories", 0o644, renderRepositories(spec, host)),
+    rootFile("/etc/apk/world", 0o644, `${alpinePackages(spec, host).join("\n")}\n`),
+    // Present and empty: Alpine's initramfs then also enables its default boot services.
+    rootFile("/etc/.default_boot_services", 0o644, ""),
+    rootFile("/etc/chrony/chrony.conf", 0o644, renderChronyConf(spec)),
+    rootFile("/etc/fstab", 0o644, renderFstab(host)),
+    ...(host.wifi ? [rootFile("/etc/wpa_supplicant/wpa_supplicant.conf", 0o600, renderWpaSupplicant(host.wifi))] : []),
+    ...(spec.ssh ? [rootFile("/root/.ssh/authorized_keys", 0o600, `${spec.ssh.authorizedKeys.join("\n")}\n`)] : []),
+  ];
+  const directories: PlannedDirectory[] = [
+    // The data partition's mount point; etcd's own 0700 data dir is made inside it at start.
+    { path: layout.dataMount, mode: 0o755, owner: "root", group: "root" },
+    ...(spec.ssh ? [{ path: "/root/.ssh", mode: 0o700, owner: "root", group: "root" }] : []),
+  ];
+  return {
+    host,
+    files: files.sort(byPath),
+    directories: directories.sort(byPath),
+    links: runlevelLinks(spec, host).sort(byPath),
+    serviceUser: { name: ETCD_USER, home: layout.dataMount, shell: host.target.nologinShell },
+    firstBoot: "",
+  };
+}
+
+export function planHost(spec: Spec, host: Host, pki: ClusterPki, releases: ReleaseBinaries = new Map()): HostPlan {
+  return host.target.format === "apkovl" ? planOpenrcHost(spec, host, pki, releases) : planSystemdHost(spec, host, pki);
+}
+
+export function planCluster(spec: Spec, pki: ClusterPki, releases: ReleaseBinaries = new Map()): HostPlan[] {
+  return spec.hosts.map((host) => planHost(spec, host, pki, releases));
+}
+
+/** The archs whose release binaries must be bundled into overlays. */
+export function archsToBundle(spec: Spec): Arch[] {
+  if (spec.alpine.etcdInstall !== "bundle") return [];
+  return [...new Set(spec.hosts.filter((h) => h.target.format === "apkovl").map((h) => h.arch))].sort();
 }

@@ -9,7 +9,21 @@ export interface PlannedFile {
   mode: number;
   owner: string;
   group: string;
-  content: string;
+  /** Text, or bytes for bundled binaries. */
+  content: string | Uint8Array;
+}
+
+/** A folder whose mode or owner matters (others are made 0755 root as parents). */
+export interface PlannedDirectory {
+  path: string;
+  mode: number;
+  owner: string;
+  group: string;
+}
+
+export interface PlannedLink {
+  path: string;
+  target: string;
 }
 
 export interface ServiceUser {
@@ -22,8 +36,14 @@ export interface HostPlan {
   host: Host;
   /** Sorted by path. */
   files: PlannedFile[];
+  directories: PlannedDirectory[];
+  /** Symbolic links, e.g. OpenRC runlevel entries. */
+  links: PlannedLink[];
   /** The system user etcd runs as; files owned by it can be written only once it exists. */
   serviceUser: ServiceUser;
-  /** One shell command line run once the files are in place: install, then start etcd. */
+  /**
+   * A shell command line run once the files are in place (cloud-init's runcmd). Empty where
+   * the init system starts etcd from the files alone (OpenRC runlevel links).
+   */
   firstBoot: string;
 }

@@ -31,7 +31,7 @@ for (const name of await readdir(GOLDEN)) {
     if (!result.ok) return;
     const { spec } = result;
     const pki = standInPki(spec.hosts.map((h) => h.name), spec.clients);
-    const files = encodeOutputTree(spec, planCluster(spec, pki), pki.caCertPem, "/srv/pki/golden");
+    const files = await encodeOutputTree(spec, planCluster(spec, pki), pki.caCertPem, "/srv/pki/golden");
     const expectedDir = join(caseDir, "expected");
     if (process.env["UPDATE_GOLDEN"] === "1") {
       await rm(expectedDir, { recursive: true, force: true });
