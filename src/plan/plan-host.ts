@@ -110,7 +110,13 @@ function planOpenrcHost(spec: Spec, host: Host, pki: ClusterPki, releases: Relea
   const directories: PlannedDirectory[] = [
     // The data partition's mount point; etcd's own 0700 data dir is made inside it at start.
     { path: layout.dataMount, mode: 0o755, owner: "root", group: "root" },
-    ...(spec.ssh ? [{ path: "/root/.ssh", mode: 0o700, owner: "root", group: "root" }] : []),
+    // Alpine's /root is 0700: state it, or the archive's implied 0755 parent would loosen it.
+    ...(spec.ssh
+      ? [
+          { path: "/root", mode: 0o700, owner: "root", group: "root" },
+          { path: "/root/.ssh", mode: 0o700, owner: "root", group: "root" },
+        ]
+      : []),
   ];
   return {
     host,

@@ -51,7 +51,10 @@ export function buildSpecSchema(profiles: Profiles) {
     }),
     z.strictObject({ tmpfs: z.literal(true) }),
   ]);
-  const wifi = z.strictObject({ ssid: z.string().min(1).max(32), psk: z.string().min(8).max(63), country: z.string().length(2).optional() });
+  // Written between double quotes in wpa_supplicant.conf: no quote, backslash or line break.
+  const quotable = (min: number, max: number) =>
+    z.string().min(min).max(max).regex(/^[^"\\\n]*$/, { error: 'may not contain ", \\ or a line break' });
+  const wifi = z.strictObject({ ssid: quotable(1, 32), psk: quotable(8, 63), country: z.string().length(2).optional() });
 
   const host = z.strictObject({
     name: hostName,
