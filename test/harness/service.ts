@@ -36,7 +36,15 @@ export async function startUnit(opts: StartUnitOptions): Promise<RunningService>
       return existsSync(file) ? readFileSync(file, "utf8") : undefined;
     },
   });
-  const logFile = opts.logFile ?? hostPath(opts.rootDir, `/var/log/${basename(opts.unitPath)}.log`);
+  return startService(opts, command, opts.logFile ?? hostPath(opts.rootDir, `/var/log/${basename(opts.unitPath)}.log`));
+}
+
+/** Runs a service command in the host's network namespace and host root, as its user, logging to logFile. */
+export async function startService(
+  opts: { network: TestNetwork; host: string; rootDir: string },
+  command: ServiceCommand,
+  logFile: string,
+): Promise<RunningService> {
   await mkdir(dirname(logFile), { recursive: true });
   const identity = { user: command.user, group: command.group };
   const child = opts.network.spawn(opts.host, hostRootArgv(opts.rootDir, command.argv, identity), {
