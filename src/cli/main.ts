@@ -7,6 +7,10 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import { EXIT_FAILURE, UsageError, UserError } from "../errors.js";
 import { EC2_USER_DATA_LIMIT } from "../encoders/output-tree.js";
 import { runBuild } from "../ops/build.js";
+import { runPin } from "../ops/pin.js";
+import { defaultCacheDir } from "../release/cache-dir.js";
+import type { FetchOptions } from "../release/fetch-release.js";
+import { progressReporter, silentProgress, type ProgressStream } from "../release/progress.js";
 import { PROFILES_DIR } from "../spec/profiles.js";
 
 export interface Io {
@@ -14,13 +18,20 @@ export interface Io {
   err: (text: string) => void;
   /** Injected clock: tests fix it. */
   now: () => Date;
+  /** Where download progress goes (a live bar when it is a terminal); default: nowhere. */
+  progress?: ProgressStream;
 }
 
 const defaultIo: Io = {
   out: (text) => process.stdout.write(`${text}\n`),
   err: (text) => process.stderr.write(`${text}\n`),
   now: () => new Date(),
+  progress: process.stderr,
 };
+
+const FETCH_HELP = `  --cache-dir DIR verified release tarballs (default: $ETCDBOOT_CACHE_DIR, $XDG_CACHE_HOME/etcdboot or ~/.cache/etcdboot)
+  --offline       use only the cache; fail if a release is not in it
+  --quiet         no download progress`;
 
 const HELP = {
   main: `etcdboot — first-boot artifacts for a TLS etcd cluster, from one spec
@@ -29,7 +40,8 @@ Usage: etcdboot <command> [options]
 
 Commands:
   init [FILE]     write a commented starter spec (default: cluster.yaml)
-  build [SPEC]    make the CA, certificates and per-host cloud-init files (default spec: cluster.yaml)
+  build [SPEC]    make the CA, certificates and per-host artifacts (default spec: cluster.yaml)
+  pin [SPEC]      fetch and verify the etcd release(s) the spec uses; record them in the lock file
 
 Options:
   -h, --help      help for etcdboot or a command
@@ -40,8 +52,10 @@ Exit codes: 0 success, 1 failure, 2 usage error or invalid spec.`,
 
 Reads SPEC (default: cluster.yaml), makes or reuses the cluster's CA and certificates in
 <pki>/<cluster>/, and writes per-host files to <out>/<cluster>/:
-  hosts/<host>/user-data, meta-data, network-config (static network only),
+  hosts/<host>/user-data, meta-data, network-config (cloud-init targets; network-config
+                  only for a static network), or hosts/<host>/<host>.apkovl.tar.gz (Alpine targets),
   ca.crt, etcdctl.env (sources the admin client certificate from the PKI folder), manifest.json
+First-boot downloads are pinned to the checksums in the lock file beside SPEC (see etcdboot pin).
 
 Options:
   --out DIR       parent folder of the output (default: output)
@@ -49,20 +63,46 @@ Options:
   --replace-ca    make a new CA even if one exists (re-issues every certificate)
   --check         validate the spec only; write nothing
   --strict        treat warnings as errors
+${FETCH_HELP}
+  -h, --help      this help`,
+  pin: `Usage: etcdboot pin [SPEC] [options]
+
+Fetches the etcd release of every arch SPEC's hosts use (default spec: cluster.yaml), verifies it
+against the release's SHA256SUMS (and against the lock, if it already pins it: a mirror that now
+serves a different file is an error), and writes version, arch, URL and SHA-256 to the lock file
+beside SPEC (cluster.yaml -> cluster.lock.json). build then pins every first-boot download to it.
+
+Options:
+${FETCH_HELP}
   -h, --help      this help`,
   init: `Usage: etcdboot init [FILE]
 
 Writes a commented starter spec to FILE (default: cluster.yaml). Refuses to overwrite.`,
 } as const;
 
+const fetchOptions = {
+  "cache-dir": { type: "string" },
+  offline: { type: "boolean", default: false },
+  quiet: { type: "boolean", default: false },
+  help: { type: "boolean", short: "h", default: false },
+} satisfies ParseArgsConfig["options"];
+
 const buildOptions = {
+  ...fetchOptions,
   out: { type: "string", default: "output" },
   pki: { type: "string", default: "pki" },
   "replace-ca": { type: "boolean", default: false },
   check: { type: "boolean", default: false },
   strict: { type: "boolean", default: false },
-  help: { type: "boolean", short: "h", default: false },
 } satisfies ParseArgsConfig["options"];
+
+function fetchSettings(values: { "cache-dir"?: string | undefined; offline: boolean; quiet: boolean }, io: Io): FetchOptions {
+  return {
+    cacheDir: values["cache-dir"] ?? defaultCacheDir(),
+    offline: values.offline,
+    progress: io.progress ? progressReporter({ stream: io.progress, quiet: values.quiet }) : silentProgress,
+  };
+}
 
 function parse<T extends NonNullable<ParseArgsConfig["options"]>>(args: string[], options: T, maxPositionals: number) {
   try {
@@ -87,6 +127,7 @@ async function build(args: string[], io: Io): Promise<number> {
     check: values.check,
     strict: values.strict,
     now: io.now(),
+    fetch: fetchSettings(values, io),
   });
   for (const warning of report.warnings) io.err(warning);
   if (values.check) return (io.out(`${specFile}: valid (${report.spec.hosts.length} hosts)`), 0);
@@ -94,11 +135,20 @@ async function build(args: string[], io: Io): Promise<number> {
   const pki = report.pki;
   if (pki?.caCreated) io.out(`created CA in ${report.pkiDir}`);
   for (const issued of pki?.issued ?? []) io.out(`issued ${issued.kind} certificate ${issued.name} (${issued.reason})`);
-  for (const { host, bytes } of report.userDataBytes) {
-    const note = bytes > EC2_USER_DATA_LIMIT ? `  WARNING: over EC2's ${EC2_USER_DATA_LIMIT} byte limit` : "";
-    io.out(`${host}: user-data ${bytes} bytes${note}`);
+  for (const { host, file, bytes } of report.hostArtifacts) {
+    const note = file === "user-data" && bytes > EC2_USER_DATA_LIMIT ? `  WARNING: over EC2's ${EC2_USER_DATA_LIMIT} byte limit` : "";
+    io.out(`${host}: ${file} ${bytes} bytes${note}`);
   }
   io.out(report.changed ? `wrote ${report.outputDir}` : `${report.outputDir} is up to date`);
+  return 0;
+}
+
+async function pin(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(args, fetchOptions, 1);
+  if (values.help) return (io.out(HELP.pin), 0);
+  const report = await runPin({ specFile: positionals[0] ?? "cluster.yaml", fetch: fetchSettings(values, io) });
+  for (const release of report.releases) io.out(`etcd ${release.version} ${release.arch}: sha256 ${release.sha256}`);
+  io.out(report.changed ? `wrote ${report.lockPath}` : `${report.lockPath} is up to date`);
   return 0;
 }
 
@@ -130,6 +180,8 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         return await build(rest, io);
       case "init":
         return await init(rest, io);
+      case "pin":
+        return await pin(rest, io);
       case "--version":
         return await version(io);
       case undefined:
@@ -139,7 +191,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         io.out(HELP.main);
         return 0;
       default:
-        throw new UsageError(`unknown command ${JSON.stringify(command)}: use one of build, init (etcdboot --help)`);
+        throw new UsageError(`unknown command ${JSON.stringify(command)}: use one of init, build, pin (etcdboot --help)`);
     }
   } catch (error) {
     if (error instanceof UserError) {

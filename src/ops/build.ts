@@ -7,7 +7,10 @@ import { UsageError } from "../errors.js";
 import { applyLock, lockPathFor, readLock } from "../lock/lock-file.js";
 import { ensurePki } from "../pki/ensure-pki.js";
 import type { PkiReport } from "../pki/types.js";
-import { planCluster } from "../plan/plan-host.js";
+import { archsDownloadedAtBoot, archsToBundle, planCluster, type ReleaseBinaries } from "../plan/plan-host.js";
+import { releaseArtifact } from "../etcd/release.js";
+import { extractBinaries } from "../release/extract.js";
+import { fetchReleases, type FetchOptions } from "../release/fetch-release.js";
 import { formatDiagnostic } from "../spec/diagnostics.js";
 import { readSpec } from "../spec/load-spec.js";
 import type { Spec } from "../spec/types.js";
@@ -24,6 +27,8 @@ export interface BuildOptions {
   /** Warnings fail the build. */
   strict: boolean;
   now: Date;
+  /** Where and how release tarballs are fetched (for overlays that bundle etcd). */
+  fetch: FetchOptions;
 }
 
 export interface BuildReport {
@@ -33,7 +38,8 @@ export interface BuildReport {
   pkiDir?: string;
   pki?: PkiReport;
   changed?: boolean;
-  userDataBytes: { host: string; bytes: number }[];
+  /** Per host, the main artifact (user-data or overlay) and its size. */
+  hostArtifacts: { host: string; file: string; bytes: number }[];
 }
 
 export async function loadValidSpec(specFile: string, strict: boolean): Promise<{ spec: Spec; warnings: string[] }> {
@@ -47,15 +53,34 @@ export async function loadValidSpec(specFile: string, strict: boolean): Promise<
   return { spec: result.spec, warnings };
 }
 
-/** The spec with the lock's checksums applied, and a warning per arch that no checksum pins. */
+/** The spec with the lock's checksums applied, and a warning per arch that hosts download unpinned at boot. */
 async function pinToLock(specFile: string, spec: Spec, strict: boolean): Promise<{ spec: Spec; warnings: string[] }> {
   const lockPath = lockPathFor(specFile);
   const pinned = applyLock(spec, await readLock(lockPath), lockPath);
-  const warnings = pinned.unpinned.map(
+  const downloadedAtBoot = archsDownloadedAtBoot(spec);
+  const warnings = pinned.unpinned.filter((arch) => downloadedAtBoot.includes(arch)).map(
     (arch) => `${specFile}: warning: etcd ${spec.etcd.version.text} for ${arch} is not pinned: its hosts will trust the mirror's SHA256SUMS at boot (run: etcdboot pin ${specFile})`,
   );
   if (strict && warnings.length > 0) throw new UsageError(`--strict: warnings count as errors:\n${warnings.join("\n")}`);
   return { spec: pinned.spec, warnings };
+}
+
+/** Fetches (or takes from the cache) each release to bundle, verified, and unpacks its binaries. */
+async function releaseBinaries(spec: Spec, fetch: FetchOptions): Promise<ReleaseBinaries> {
+  const archs = archsToBundle(spec);
+  const requests = archs.map((arch) => {
+    const expectedSha256 = spec.etcd.sha256[arch];
+    return { downloadUrl: spec.etcd.downloadUrl, version: spec.etcd.version, arch, ...(expectedSha256 ? { expectedSha256 } : {}) };
+  });
+  const fetched = await fetchReleases(requests, fetch);
+  const binaries = await Promise.all(
+    fetched.map(async (release) => {
+      const artifact = releaseArtifact(spec.etcd.downloadUrl, spec.etcd.version, release.request.arch);
+      const extracted = await extractBinaries(release.path, artifact.name, artifact.binaries);
+      return [release.request.arch, new Map([...extracted].map(([name, binary]) => [name, binary.data]))] as const;
+    }),
+  );
+  return new Map(binaries);
 }
 
 export async function runBuild(options: BuildOptions): Promise<BuildReport> {
@@ -63,7 +88,7 @@ export async function runBuild(options: BuildOptions): Promise<BuildReport> {
   const pinned = await pinToLock(options.specFile, loaded.spec, options.strict);
   const spec = pinned.spec;
   const warnings = [...loaded.warnings, ...pinned.warnings];
-  if (options.check) return { spec, warnings, userDataBytes: [] };
+  if (options.check) return { spec, warnings, hostArtifacts: [] };
 
   const outputDir = resolve(options.outRoot, spec.cluster.name);
   await assertReplaceableOutput(outputDir); // before the PKI: a refused build writes nothing
@@ -81,10 +106,11 @@ export async function runBuild(options: BuildOptions): Promise<BuildReport> {
     replaceCa: options.replaceCa,
   });
 
-  const files = await encodeOutputTree(spec, planCluster(spec, pki), pki.caCertPem, pkiDir);
+  const releases = await releaseBinaries(spec, options.fetch);
+  const files = await encodeOutputTree(spec, planCluster(spec, pki, releases), pki.caCertPem, pkiDir);
   const { changed } = await writeOutputTree(outputDir, files);
-  const userDataBytes = files
-    .filter((f) => f.path.endsWith("/user-data"))
-    .map((f) => ({ host: f.path.split("/")[1] ?? f.path, bytes: Buffer.byteLength(f.content) }));
-  return { spec, warnings, outputDir, pkiDir, pki: report, changed, userDataBytes };
+  const hostArtifacts = files
+    .filter((f) => f.path.endsWith("/user-data") || f.path.endsWith(".apkovl.tar.gz"))
+    .map((f) => ({ host: f.path.split("/")[1] ?? f.path, file: f.path.split("/").pop() ?? f.path, bytes: Buffer.byteLength(f.content) }));
+  return { spec, warnings, outputDir, pkiDir, pki: report, changed, hostArtifacts };
 }

@@ -136,8 +136,14 @@ export function planCluster(spec: Spec, pki: ClusterPki, releases: ReleaseBinari
   return spec.hosts.map((host) => planHost(spec, host, pki, releases));
 }
 
+const bundles = (spec: Spec, host: Host) => host.target.format === "apkovl" && spec.alpine.etcdInstall === "bundle";
+
+/** The archs whose release hosts download at first boot (and should be pinned in the lock). */
+export function archsDownloadedAtBoot(spec: Spec): Arch[] {
+  return [...new Set(spec.hosts.filter((h) => !bundles(spec, h)).map((h) => h.arch))].sort();
+}
+
 /** The archs whose release binaries must be bundled into overlays. */
 export function archsToBundle(spec: Spec): Arch[] {
-  if (spec.alpine.etcdInstall !== "bundle") return [];
-  return [...new Set(spec.hosts.filter((h) => h.target.format === "apkovl").map((h) => h.arch))].sort();
+  return [...new Set(spec.hosts.filter((h) => bundles(spec, h)).map((h) => h.arch))].sort();
 }

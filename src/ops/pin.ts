@@ -1,0 +1,41 @@
+// `etcdboot pin`: fetch and verify the etcd release of every arch the spec uses, then record
+// URL and SHA-256 in the lock file. An existing entry must still match: a mirror that now
+// serves a different file for the same release is an error, never a silent update.
+
+import { releaseArtifact } from "../etcd/release.js";
+import { archsInUse, lockedSha256, lockPathFor, readLock, renderLock, writeLock, type LockedRelease } from "../lock/lock-file.js";
+import { fetchReleases, type FetchOptions } from "../release/fetch-release.js";
+import { loadValidSpec } from "./build.js";
+
+export interface PinOptions {
+  specFile: string;
+  fetch: FetchOptions;
+}
+
+export interface PinReport {
+  lockPath: string;
+  releases: LockedRelease[];
+  changed: boolean;
+  fromCache: number;
+}
+
+export async function runPin(options: PinOptions): Promise<PinReport> {
+  const { spec } = await loadValidSpec(options.specFile, false);
+  const lockPath = lockPathFor(options.specFile);
+  const previous = await readLock(lockPath);
+  const version = spec.etcd.version;
+  const requests = archsInUse(spec).map((arch) => {
+    const expectedSha256 = spec.etcd.sha256[arch] ?? lockedSha256(previous, version.text, arch);
+    return { downloadUrl: spec.etcd.downloadUrl, version, arch, ...(expectedSha256 ? { expectedSha256 } : {}) };
+  });
+  const fetched = await fetchReleases(requests, options.fetch);
+  const releases = fetched.map((f) => ({
+    version: version.text,
+    arch: f.request.arch,
+    url: releaseArtifact(spec.etcd.downloadUrl, version, f.request.arch).tarballUrl,
+    sha256: f.sha256,
+  }));
+  const changed = previous === undefined || renderLock(previous) !== renderLock({ releases });
+  if (changed) await writeLock(lockPath, { releases });
+  return { lockPath, releases, changed, fromCache: fetched.filter((f) => f.fromCache).length };
+}
