@@ -52,7 +52,9 @@ export function hostRootArgv(rootDir: string, argv: readonly string[], opts: Hos
 function identitySwitch({ user, group }: HostRootOptions): string {
   if (user === undefined) return group === undefined ? "" : `setpriv --regid=${groupId(group)} --clear-groups -- `;
   const gid = group === undefined ? primaryGroupId(user) : groupId(group);
-  return `setpriv --reuid=${userId(user)} --regid=${gid} --init-groups -- `;
+  // A bare uid (an Alpine host's etcd user, which this machine lacks) has no groups to look up.
+  const groups = /^\d+$/.test(user) ? "--clear-groups" : "--init-groups";
+  return `setpriv --reuid=${userId(user)} --regid=${gid} ${groups} -- `;
 }
 
 function shellQuote(text: string): string {

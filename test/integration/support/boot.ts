@@ -30,6 +30,7 @@ export interface UserData {
 /** Runs `etcdboot build` on the spec text; returns the cluster's output folder. */
 export async function buildCluster(dir: string, cluster: string, spec: string, extraArgs: string[] = []): Promise<string> {
   const specFile = join(dir, "cluster.yaml");
+  await mkdir(dir, { recursive: true });
   await writeFile(specFile, spec);
   const errors: string[] = [];
   const argv = ["build", specFile, "--out", join(dir, "output"), "--pki", join(dir, "pki"), ...extraArgs];
