@@ -1,0 +1,95 @@
+// etcdboot pin and the lock file: releases fetched once and verified, their checksums fixed
+// in the lock, and first-boot installers pinned to them by build.
+
+import assert from "node:assert/strict";
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { main, type Io } from "../../src/cli/main.js";
+import { serveFolder } from "../harness/http-server.js";
+import { installedEtcdVersion, makeUpstreamRelease, type UpstreamRelease } from "../harness/release.js";
+import { FIXED_NOW, tempDir } from "../support.js";
+
+async function run(argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: Io = { out: (t) => out.push(t), err: (t) => err.push(t), now: () => FIXED_NOW };
+  const code = await main(argv, io);
+  return { code, out: out.join("\n"), err: err.join("\n") };
+}
+
+describe("etcdboot pin and the lock file", () => {
+  let dir = "";
+  let release: UpstreamRelease;
+  let server: Awaited<ReturnType<typeof serveFolder>>;
+
+  before(async () => {
+    dir = await tempDir("pin");
+    release = await makeUpstreamRelease(join(dir, "releases"), await installedEtcdVersion());
+    server = await serveFolder(join(dir, "releases"));
+  });
+  after(() => server?.close());
+
+  async function writeSpec(name: string, extraEtcd = "", hosts = "  - {name: a, address: 10.0.0.1}\n"): Promise<string> {
+    const spec = join(dir, `${name}.yaml`);
+    await writeFile(spec, `apiVersion: etcdboot/v1alpha1\ncluster: {name: ${name}}\netcd: {version: "${release.version}", downloadUrl: "${server.baseUrl}"${extraEtcd}}\nhosts:\n${hosts}`);
+    return spec;
+  }
+  const cacheArgs = () => ["--cache-dir", join(dir, "cache"), "--quiet"];
+
+  test("pin fetches, verifies and records the release; a second pin makes no request", async () => {
+    const spec = await writeSpec("pinned");
+    const first = await run(["pin", spec, ...cacheArgs()]);
+    assert.equal(first.code, 0, first.err);
+    const lock = JSON.parse(await readFile(join(dir, "pinned.lock.json"), "utf8")) as { releases: { version: string; arch: string; url: string; sha256: string }[] };
+    assert.deepEqual(lock.releases, [{ version: release.version, arch: "amd64", url: `${server.baseUrl}${release.tarballUrlPath}`, sha256: release.sha256 }]);
+    const requests = server.requests.length;
+    const second = await run(["pin", spec, ...cacheArgs()]);
+    assert.equal(second.code, 0, second.err);
+    assert.match(second.out, /is up to date/);
+    assert.equal(server.requests.length, requests, "the cache answered");
+  });
+
+  test("build pins the first-boot download to the lock's checksum", async () => {
+    const spec = await writeSpec("pinned");
+    const built = await run(["build", spec, "--out", join(dir, "out"), "--pki", join(dir, "pki"), ...cacheArgs()]);
+    assert.equal(built.code, 0, built.err);
+    assert.doesNotMatch(built.err, /not pinned/);
+    const userData = await readFile(join(dir, "out", "pinned", "hosts", "a", "user-data"), "utf8");
+    assert.match(userData, new RegExp(`PINNED_SHA256='${release.sha256}'`));
+  });
+
+  test("an unpinned build warns, and --strict makes that an error", async () => {
+    const spec = await writeSpec("loose");
+    const args = ["build", spec, "--out", join(dir, "out"), "--pki", join(dir, "pki"), ...cacheArgs()];
+    const loose = await run(args);
+    assert.equal(loose.code, 0);
+    assert.match(loose.err, /etcd .* for amd64 is not pinned: its hosts will trust the mirror's SHA256SUMS at boot \(run: etcdboot pin/);
+    assert.equal((await run([...args, "--strict"])).code, 2);
+  });
+
+  test("a lock that disagrees with the mirror, or with the spec, stops everything", async () => {
+    const spec = await writeSpec("drift");
+    assert.equal((await run(["pin", spec, ...cacheArgs()])).code, 0);
+    const lockPath = join(dir, "drift.lock.json");
+    const lock = (await readFile(lockPath, "utf8")).replace(release.sha256, "0".repeat(64));
+    await writeFile(lockPath, lock);
+    const repin = await run(["pin", spec, "--cache-dir", join(dir, "other-cache"), "--quiet"]);
+    assert.equal(repin.code, 1);
+    assert.match(repin.err, /0{64}/);
+    assert.equal(await readFile(lockPath, "utf8"), lock, "the lock is left as it was");
+
+    const conflicting = await writeSpec("drift", `, sha256: {amd64: "${"1".repeat(64)}"}`);
+    const build = await run(["build", conflicting, "--out", join(dir, "out"), "--pki", join(dir, "pki"), ...cacheArgs()]);
+    assert.equal(build.code, 1);
+    assert.match(build.err, /etcd\.sha256\.amd64 in the spec \(1{64}\) differs from .*drift\.lock\.json/);
+  });
+
+  test("an overlay build with --offline and an empty cache fails clearly and writes no output", async () => {
+    const spec = await writeSpec("offline", "", "  - {name: a, address: 10.0.0.1, target: alpine-virt, storage: {tmpfs: true}}\n");
+    const result = await run(["build", spec, "--out", join(dir, "offline-out"), "--pki", join(dir, "pki"), "--cache-dir", join(dir, "empty-cache"), "--offline"]);
+    assert.equal(result.code, 1);
+    assert.match(result.err, /not in the cache/);
+    await assert.rejects(readFile(join(dir, "offline-out", "offline", "manifest.json")));
+  });
+});
