@@ -34,8 +34,13 @@ export const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, {
 });
 
 export const httpUrl = z.string().refine((value) => /^(https?|file):\/\/\S+$/.test(value), {
+  error: (issue) => `${quoted(issue.input)} is not a URL: write an http(s):// URL such as https://dl-cdn.alpinelinux.org/alpine`,
+});
+
+/** Where etcd releases come from: a URL, or an absolute folder with the upstream layout. */
+export const releaseSource = z.string().refine((value) => /^(https?|file):\/\/\S+$/.test(value) || /^\/\S*$/.test(value), {
   error: (issue) =>
-    `${quoted(issue.input)} is not a download URL: write an http(s):// base URL such as https://github.com/etcd-io/etcd/releases/download`,
+    `${quoted(issue.input)} is not a release source: write an http(s):// base URL such as https://github.com/etcd-io/etcd/releases/download, a file:// URL or an absolute folder`,
 });
 
 const SIZE_UNITS: Record<string, number> = { "": 1, KiB: 2 ** 10, MiB: 2 ** 20, GiB: 2 ** 30 };

@@ -104,5 +104,14 @@ export const storageFitsTarget: ParsedRule = ({ hosts }, { targets }) =>
     return [];
   });
 
+/** A folder on the build machine can feed overlays, but a host booting elsewhere cannot download from it. */
+export const bootDownloadsNeedUrl: ParsedRule = ({ etcd }, { targets }) => {
+  if (!etcd.downloadUrl.startsWith("/")) return [];
+  const downloaders = targets.filter((t) => t.format === "cloud-init" || etcd.install === "fetch");
+  return downloaders.length === 0
+    ? []
+    : [{ severity: "error", path: ["etcd", "downloadUrl"], message: `${downloaders[0]?.name} hosts download etcd at first boot and cannot reach a folder on this machine: use an http(s):// mirror` }];
+};
+
 export const RAW_RULES: RawRule[] = [uniqueHostNames, uniqueHostAddresses, uniqueClients];
-export const PARSED_RULES: ParsedRule[] = [electionTimeoutFitsHeartbeat, staticNetworkIsComplete, targetSupportsArch, storageFitsTarget, evenMemberCount];
+export const PARSED_RULES: ParsedRule[] = [electionTimeoutFitsHeartbeat, staticNetworkIsComplete, targetSupportsArch, storageFitsTarget, bootDownloadsNeedUrl, evenMemberCount];

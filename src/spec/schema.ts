@@ -3,7 +3,7 @@
 
 import { z } from "zod";
 import { DEFAULT_ETCD_VERSION, isSupportedVersion, parseEtcdVersion, SUPPORTED_MINORS } from "../etcd/version.js";
-import { dnsName, hostName, httpUrl, ipAddress, macAddress, port, sha256Hex } from "./fields.js";
+import { dnsName, hostName, httpUrl, ipAddress, macAddress, port, releaseSource, sha256Hex } from "./fields.js";
 import type { Profiles } from "./profiles.js";
 import { tuningFields } from "./profiles.js";
 import { ARCHS } from "./types.js";
@@ -77,7 +77,7 @@ export function buildSpecSchema(profiles: Profiles) {
     etcd: z
       .strictObject({
         version: etcdVersion.default(DEFAULT_ETCD_VERSION),
-        downloadUrl: httpUrl.default(DEFAULT_DOWNLOAD_URL),
+        downloadUrl: releaseSource.default(DEFAULT_DOWNLOAD_URL),
         sha256: z.strictObject({ amd64: sha256Hex.optional(), arm64: sha256Hex.optional() }).default({}),
         clientPort: port.default(2379),
         peerPort: port.default(2380),

@@ -85,6 +85,16 @@ describe("etcdboot pin and the lock file", () => {
     assert.match(build.err, /etcd\.sha256\.amd64 in the spec \(1{64}\) differs from .*drift\.lock\.json/);
   });
 
+  test("an overlay build can take the release from a folder on this machine", async () => {
+    const spec = join(dir, "folder.yaml");
+    await writeFile(spec, `apiVersion: etcdboot/v1alpha1\ncluster: {name: folder}\netcd: {version: "${release.version}", downloadUrl: ${join(dir, "releases")}}\nhosts:\n  - {name: a, address: 10.0.0.1, target: alpine-virt, storage: {tmpfs: true}}\n`);
+    const requests = server.requests.length;
+    const result = await run(["build", spec, "--out", join(dir, "folder-out"), "--pki", join(dir, "pki"), "--cache-dir", join(dir, "folder-cache"), "--quiet"]);
+    assert.equal(result.code, 0, result.err);
+    assert.match(result.out, /a: a\.apkovl\.tar\.gz \d+ bytes/);
+    assert.equal(server.requests.length, requests, "no HTTP request");
+  });
+
   test("an overlay build with --offline and an empty cache fails clearly and writes no output", async () => {
     const spec = await writeSpec("offline", "", "  - {name: a, address: 10.0.0.1, target: alpine-virt, storage: {tmpfs: true}}\n");
     const result = await run(["build", spec, "--out", join(dir, "offline-out"), "--pki", join(dir, "pki"), "--cache-dir", join(dir, "empty-cache"), "--offline"]);

@@ -74,6 +74,11 @@ const cases: { name: string; text: string; expected: { at: string; says: RegExp 
     ],
   },
   {
+    name: "a release folder on this machine, for hosts that download at boot",
+    text: `${HEADER}etcd: {downloadUrl: /srv/etcd-releases}\n${HOSTS}`,
+    expected: [{ at: "cluster.yaml:3:21: error: etcd.downloadUrl", says: /debian-12 hosts download etcd at first boot and cannot reach a folder on this machine/ }],
+  },
+  {
     name: "wrong apiVersion",
     text: "apiVersion: etcdboot/v9\ncluster: {name: lab}\n",
     expected: [{ at: "cluster.yaml:1:13: error: apiVersion", says: /unknown apiVersion "etcdboot\/v9": this etcdboot reads etcdboot\/v1alpha1/ }],
