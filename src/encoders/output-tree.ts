@@ -2,10 +2,10 @@
 // files, the CA certificate, an etcdctl environment file, and a manifest with a SHA-256 per
 // file. Pure; no private key ever goes in here.
 
-import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { clientUrl } from "../etcd/config.js";
 import type { HostPlan } from "../plan/types.js";
+import { sha256Hex } from "../release/hash.js";
 import { pkiPaths } from "../pki/types.js";
 import type { Spec } from "../spec/types.js";
 import { apkovlName, encodeApkovl } from "./apkovl.js";
@@ -18,10 +18,6 @@ export interface OutputFile {
 
 export const MANIFEST = "manifest.json";
 export const EC2_USER_DATA_LIMIT = 16 * 1024;
-
-export function sha256(content: string | Uint8Array): string {
-  return createHash("sha256").update(content).digest("hex");
-}
 
 function etcdctlEnvironment(spec: Spec, pkiDir: string): string {
   const client = spec.clients.includes("admin") ? "admin" : spec.clients[0];
@@ -51,7 +47,7 @@ export async function encodeOutputTree(spec: Spec, plans: HostPlan[], caCertPem:
   const manifest = {
     cluster: spec.cluster.name,
     etcdVersion: spec.etcd.version.text,
-    files: files.map((f) => ({ path: f.path, bytes: Buffer.byteLength(f.content), sha256: sha256(f.content) })),
+    files: files.map((f) => ({ path: f.path, bytes: Buffer.byteLength(f.content), sha256: sha256Hex(f.content) })),
   };
   return [...files, { path: MANIFEST, content: `${JSON.stringify(manifest, null, 2)}\n` }];
 }

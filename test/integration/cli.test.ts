@@ -4,18 +4,11 @@ import assert from "node:assert/strict";
 import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { main, type Io } from "../../src/cli/main.js";
-import { FIXED_NOW, REPO, tempDir } from "../support.js";
+import { REPO, runCli, tempDir } from "../support.js";
 
 const EXAMPLE = join(REPO, "profiles", "examples", "three-vms.yaml");
 
-async function run(argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: Io = { out: (t) => out.push(t), err: (t) => err.push(t), now: () => FIXED_NOW };
-  const code = await main(argv, io);
-  return { code, out: out.join("\n"), err: err.join("\n") };
-}
+const run = runCli;
 
 async function listTree(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);

@@ -5,18 +5,11 @@ import assert from "node:assert/strict";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { main, type Io } from "../../src/cli/main.js";
 import { serveFolder } from "../harness/http-server.js";
 import { installedEtcdVersion, makeUpstreamRelease, type UpstreamRelease } from "../harness/release.js";
-import { FIXED_NOW, tempDir } from "../support.js";
+import { runCli, tempDir } from "../support.js";
 
-async function run(argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: Io = { out: (t) => out.push(t), err: (t) => err.push(t), now: () => FIXED_NOW };
-  const code = await main(argv, io);
-  return { code, out: out.join("\n"), err: err.join("\n") };
-}
+const run = runCli;
 
 describe("etcdboot pin and the lock file", () => {
   let dir = "";
