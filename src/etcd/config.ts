@@ -5,6 +5,7 @@
 import { isIP } from "node:net";
 import { toYaml } from "../encoders/yaml.js";
 import type { Host, Spec } from "../spec/types.js";
+import type { Bootstrap } from "../state/types.js";
 import type { EtcdLayout } from "./layout.js";
 import { hasFeatureGates, needsExplicitZapLogger } from "./version.js";
 
@@ -13,11 +14,11 @@ function urlHost(address: string): string {
   return isIP(address) === 6 ? `[${address}]` : address;
 }
 
-export function peerUrl(spec: Spec, host: Host): string {
+export function peerUrl(spec: Spec, host: { address: string }): string {
   return `https://${urlHost(host.address)}:${spec.etcd.peerPort}`;
 }
 
-export function clientUrl(spec: Spec, host: Host): string {
+export function clientUrl(spec: Spec, host: { address: string }): string {
   return `https://${urlHost(host.address)}:${spec.etcd.clientPort}`;
 }
 
@@ -37,7 +38,7 @@ function corruptionChecks(spec: Spec): Record<string, unknown> {
     : { "experimental-initial-corrupt-check": true };
 }
 
-export function renderEtcdConfig(spec: Spec, host: Host, layout: EtcdLayout): string {
+export function renderEtcdConfig(spec: Spec, host: Host, layout: EtcdLayout, bootstrap: Bootstrap): string {
   const { tuning } = spec;
   const config = {
     name: host.name,
@@ -48,9 +49,9 @@ export function renderEtcdConfig(spec: Spec, host: Host, layout: EtcdLayout): st
     "listen-metrics-urls": "http://127.0.0.1:2381",
     "advertise-client-urls": clientUrl(spec, host),
     "initial-advertise-peer-urls": peerUrl(spec, host),
-    "initial-cluster": spec.hosts.map((member) => `${member.name}=${peerUrl(spec, member)}`).join(","),
+    "initial-cluster": bootstrap.members.map((member) => `${member.name}=${peerUrl(spec, member)}`).join(","),
     "initial-cluster-token": spec.cluster.token,
-    "initial-cluster-state": "new",
+    "initial-cluster-state": bootstrap.clusterState,
     "heartbeat-interval": tuning.heartbeatIntervalMs,
     "election-timeout": tuning.electionTimeoutMs,
     "snapshot-count": tuning.snapshotCount,

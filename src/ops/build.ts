@@ -1,7 +1,9 @@
 // `etcdboot build`: spec → PKI → plans → output tree → disk. The only place that strings the
 // pipeline together; each stage stays testable on its own.
 
-import { resolve } from "node:path";
+import { cp, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { encodeOutputTree } from "../encoders/output-tree.js";
 import { UsageError } from "../errors.js";
 import { applyLock, lockPathFor, readLock } from "../lock/lock-file.js";
@@ -14,6 +16,10 @@ import { fetchReleases, type FetchOptions } from "../release/fetch-release.js";
 import { formatDiagnostic } from "../spec/diagnostics.js";
 import { readSpec } from "../spec/load-spec.js";
 import type { Spec } from "../spec/types.js";
+import { assembleBootstraps } from "../state/bootstrap.js";
+import { assembleState } from "../state/record-build.js";
+import { readState, writeState } from "../state/state-file.js";
+import type { BuildState } from "../state/types.js";
 import { assertReplaceableOutput, writeOutputTree } from "../write/write-output.js";
 
 export interface BuildOptions {
@@ -29,6 +35,8 @@ export interface BuildOptions {
   now: Date;
   /** Where and how release tarballs are fetched (for overlays that bundle etcd). */
   fetch: FetchOptions;
+  /** Work out everything on a copy of the PKI and write nothing (for `etcdboot plan`). */
+  dryRun?: boolean;
 }
 
 export interface BuildReport {
@@ -40,6 +48,9 @@ export interface BuildReport {
   changed?: boolean;
   /** Per host, the main artifact (user-data or overlay) and its size. */
   hostArtifacts: { host: string; file: string; bytes: number }[];
+  /** The state before and after this build (after: what was, or would be, written). */
+  previousState?: BuildState;
+  state?: BuildState;
 }
 
 export async function loadValidSpec(specFile: string, strict: boolean): Promise<{ spec: Spec; warnings: string[] }> {
@@ -93,8 +104,10 @@ export async function runBuild(options: BuildOptions): Promise<BuildReport> {
   const outputDir = resolve(options.outRoot, spec.cluster.name);
   await assertReplaceableOutput(outputDir); // before the PKI: a refused build writes nothing
   const pkiDir = resolve(options.pkiRoot, spec.cluster.name);
+  const previousState = await readState(pkiDir);
+  const workingPki = options.dryRun ? await scratchCopy(pkiDir) : pkiDir;
   const { pki, report } = await ensurePki({
-    dir: pkiDir,
+    dir: workingPki,
     cluster: spec.cluster.name,
     algorithm: spec.tls.algorithm,
     subject: spec.tls.subject,
@@ -106,11 +119,28 @@ export async function runBuild(options: BuildOptions): Promise<BuildReport> {
     replaceCa: options.replaceCa,
   });
 
+  if (options.dryRun) await rm(workingPki, { recursive: true, force: true });
+
   const releases = await releaseBinaries(spec, options.fetch);
-  const files = await encodeOutputTree(spec, planCluster(spec, pki, releases), pki.caCertPem, pkiDir);
-  const { changed } = await writeOutputTree(outputDir, files);
+  const bootstraps = assembleBootstraps(spec, previousState);
+  const files = await encodeOutputTree(spec, planCluster(spec, { pki, bootstraps, releases }), pki.caCertPem, pkiDir);
+  const state = assembleState(spec, bootstraps, pki, files, previousState);
+  let changed = false;
+  if (!options.dryRun) {
+    changed = (await writeOutputTree(outputDir, files)).changed;
+    await writeState(pkiDir, state);
+  }
   const hostArtifacts = files
     .filter((f) => f.path.endsWith("/user-data") || f.path.endsWith(".apkovl.tar.gz"))
     .map((f) => ({ host: f.path.split("/")[1] ?? f.path, file: f.path.split("/").pop() ?? f.path, bytes: Buffer.byteLength(f.content) }));
-  return { spec, warnings, outputDir, pkiDir, pki: report, changed, hostArtifacts };
+  return { spec, warnings, outputDir, pkiDir, pki: report, changed, hostArtifacts, previousState, state };
+}
+
+/** A throw-away copy of the PKI folder, so a dry run can issue certificates without touching the real one. */
+async function scratchCopy(pkiDir: string): Promise<string> {
+  const scratch = await mkdtemp(join(tmpdir(), "etcdboot-plan-"));
+  await cp(pkiDir, scratch, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== "ENOENT") throw error;
+  });
+  return scratch;
 }

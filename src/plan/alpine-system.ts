@@ -4,9 +4,10 @@
 import { isIP } from "node:net";
 import { OPENRC_LAYOUT } from "../etcd/layout.js";
 import type { Host, Spec, Wifi } from "../spec/types.js";
+import type { Bootstrap } from "../state/types.js";
 
-export function renderEtcHosts(spec: Spec): string {
-  const members = spec.hosts.map((h) => `${h.address}\t${[h.name, ...h.dnsNames].join(" ")}`);
+export function renderEtcHosts(bootstrap: Bootstrap): string {
+  const members = bootstrap.members.map((h) => `${h.address}\t${[h.name, ...h.dnsNames].join(" ")}`);
   return ["127.0.0.1\tlocalhost localhost.localdomain", "::1\tlocalhost localhost.localdomain", ...members, ""].join("\n");
 }
 

@@ -20,6 +20,8 @@ import {
   renderWpaSupplicant,
 } from "./alpine-system.js";
 import type { HostPlan, PlannedDirectory, PlannedFile, PlannedLink } from "./types.js";
+import { freshBootstraps } from "../state/bootstrap.js";
+import type { Bootstrap } from "../state/types.js";
 
 /** Per arch, the release's binaries by name (etcd, etcdctl, etcdutl), for hosts that bundle them. */
 export type ReleaseBinaries = ReadonlyMap<Arch, ReadonlyMap<string, Uint8Array>>;
@@ -28,14 +30,14 @@ const rootFile = (path: string, mode: number, content: string | Uint8Array): Pla
 const etcdFile = (path: string, mode: number, content: string): PlannedFile => ({ path, mode, owner: ETCD_USER, group: ETCD_GROUP, content });
 const byPath = <T extends { path: string }>(a: T, b: T) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
 
-function etcdBase(spec: Spec, host: Host, pki: ClusterPki, layout: EtcdLayout): PlannedFile[] {
+function etcdBase(spec: Spec, host: Host, pki: ClusterPki, layout: EtcdLayout, bootstrap: Bootstrap): PlannedFile[] {
   const member = pki.hosts.get(host.name);
   if (!member) throw new Error(`no certificate was issued for host ${host.name}`);
   return [
     rootFile(layout.caCert, 0o644, pki.caCertPem),
     etcdFile(layout.memberCert, 0o644, member.certPem),
     etcdFile(layout.memberKey, 0o600, member.keyPem),
-    rootFile(layout.configFile, 0o644, renderEtcdConfig(spec, host, layout)),
+    rootFile(layout.configFile, 0o644, renderEtcdConfig(spec, host, layout, bootstrap)),
   ];
 }
 
@@ -51,9 +53,9 @@ function installScript(spec: Spec, host: Host, layout: EtcdLayout): PlannedFile 
   return rootFile(layout.installScript, 0o755, script);
 }
 
-function planSystemdHost(spec: Spec, host: Host, pki: ClusterPki): HostPlan {
+function planSystemdHost(spec: Spec, host: Host, pki: ClusterPki, bootstrap: Bootstrap): HostPlan {
   const layout = SYSTEMD_LAYOUT;
-  const files = [...etcdBase(spec, host, pki, layout), rootFile(layout.systemdUnit, 0o644, renderSystemdUnit(spec, host)), installScript(spec, host, layout)];
+  const files = [...etcdBase(spec, host, pki, layout, bootstrap), rootFile(layout.systemdUnit, 0o644, renderSystemdUnit(spec, host)), installScript(spec, host, layout)];
   return {
     host,
     files: files.sort(byPath),
@@ -86,16 +88,16 @@ function runlevelLinks(spec: Spec, host: Host): PlannedLink[] {
   return services.map(([level, service]) => ({ path: `/etc/runlevels/${level}/${service}`, target: `/etc/init.d/${service}` }));
 }
 
-function planOpenrcHost(spec: Spec, host: Host, pki: ClusterPki, releases: ReleaseBinaries): HostPlan {
+function planOpenrcHost(spec: Spec, host: Host, pki: ClusterPki, bootstrap: Bootstrap, releases: ReleaseBinaries): HostPlan {
   const layout = OPENRC_LAYOUT;
   const resolvConf = renderResolvConf(host);
   const files = [
-    ...etcdBase(spec, host, pki, layout),
+    ...etcdBase(spec, host, pki, layout, bootstrap),
     rootFile(layout.initScript, 0o755, renderOpenrcScript(spec, host)),
     rootFile(layout.confFile, 0o644, renderOpenrcConf(spec, host)),
     ...(spec.alpine.etcdInstall === "bundle" ? bundledBinaries(host, releases) : [installScript(spec, host, layout)]),
     rootFile("/etc/hostname", 0o644, `${host.name}\n`),
-    rootFile("/etc/hosts", 0o644, renderEtcHosts(spec)),
+    rootFile("/etc/hosts", 0o644, renderEtcHosts(bootstrap)),
     rootFile("/etc/network/interfaces", 0o644, renderInterfaces(host)),
     ...(resolvConf ? [rootFile("/etc/resolv.conf", 0o644, resolvConf)] : []),
     rootFile("/etc/apk/repositories", 0o644, renderRepositories(spec, host)),
@@ -128,12 +130,24 @@ function planOpenrcHost(spec: Spec, host: Host, pki: ClusterPki, releases: Relea
   };
 }
 
-export function planHost(spec: Spec, host: Host, pki: ClusterPki, releases: ReleaseBinaries = new Map()): HostPlan {
-  return host.target.format === "apkovl" ? planOpenrcHost(spec, host, pki, releases) : planSystemdHost(spec, host, pki);
+export interface ClusterInputs {
+  pki: ClusterPki;
+  /** Per host name; default: a new cluster of every host in the spec. */
+  bootstraps?: ReadonlyMap<string, Bootstrap>;
+  releases?: ReleaseBinaries;
 }
 
-export function planCluster(spec: Spec, pki: ClusterPki, releases: ReleaseBinaries = new Map()): HostPlan[] {
-  return spec.hosts.map((host) => planHost(spec, host, pki, releases));
+export function planHost(spec: Spec, host: Host, inputs: ClusterInputs): HostPlan {
+  const bootstrap = (inputs.bootstraps ?? freshBootstraps(spec)).get(host.name);
+  if (!bootstrap) throw new Error(`no bootstrap for host ${host.name}`);
+  return host.target.format === "apkovl"
+    ? planOpenrcHost(spec, host, inputs.pki, bootstrap, inputs.releases ?? new Map())
+    : planSystemdHost(spec, host, inputs.pki, bootstrap);
+}
+
+export function planCluster(spec: Spec, inputs: ClusterInputs): HostPlan[] {
+  const bootstraps = inputs.bootstraps ?? freshBootstraps(spec);
+  return spec.hosts.map((host) => planHost(spec, host, { ...inputs, bootstraps }));
 }
 
 const bundles = (spec: Spec, host: Host) => host.target.format === "apkovl" && spec.alpine.etcdInstall === "bundle";

@@ -22,7 +22,7 @@ function specFor(version: string): Spec {
 
 function configOf(version: string): Record<string, unknown> {
   const spec = specFor(version);
-  return parse(renderEtcdConfig(spec, spec.hosts[0]!, SYSTEMD_LAYOUT)) as Record<string, unknown>;
+  return parse(renderEtcdConfig(spec, spec.hosts[0]!, SYSTEMD_LAYOUT, { clusterState: "new", members: spec.hosts })) as Record<string, unknown>;
 }
 
 test("3.4 gets the zap logger and the experimental corruption check", () => {

@@ -1,0 +1,48 @@
+// The state a build leaves behind, assembled from what it produced. Pure.
+
+import { clientUrl, peerUrl } from "../etcd/config.js";
+import type { OutputFile } from "../encoders/output-tree.js";
+import { x509 } from "../pki/x509.js";
+import type { ClusterPki } from "../pki/types.js";
+import { sha256Hex } from "../release/hash.js";
+import type { Spec } from "../spec/types.js";
+import type { Bootstrap, BuildState, RetiredMember } from "./types.js";
+
+export function certificateInfo(certPem: string): { serial: string; notAfter: string } {
+  const certificate = new x509.X509Certificate(certPem);
+  return { serial: certificate.serialNumber.toLowerCase(), notAfter: certificate.notAfter.toISOString() };
+}
+
+export function assembleState(
+  spec: Spec,
+  bootstraps: ReadonlyMap<string, Bootstrap>,
+  pki: ClusterPki,
+  files: OutputFile[],
+  previous: BuildState | undefined,
+): BuildState {
+  const members = spec.hosts.map((host) => {
+    const bootstrap = bootstraps.get(host.name);
+    const certPem = pki.hosts.get(host.name)?.certPem;
+    if (!bootstrap || !certPem) throw new Error(`host ${host.name} has no bootstrap or certificate`);
+    const prefix = `hosts/${host.name}/`;
+    const artifacts = Object.fromEntries(files.filter((f) => f.path.startsWith(prefix)).map((f) => [f.path, sha256Hex(f.content)]));
+    return {
+      name: host.name,
+      address: host.address,
+      dnsNames: host.dnsNames,
+      peerUrl: peerUrl(spec, host),
+      clientUrl: clientUrl(spec, host),
+      bootstrap,
+      certificate: certificateInfo(certPem),
+      artifacts,
+    };
+  });
+  // Certificates no longer handed out: of removed hosts, and replaced ones (renumbered, renewed).
+  const gone: RetiredMember[] = (previous?.members ?? [])
+    .filter((m) => !members.some((now) => now.name === m.name && now.certificate.serial === m.certificate.serial))
+    .map((m) => ({ name: m.name, address: m.address, certificate: m.certificate }));
+  const retired = [...(previous?.retired ?? []), ...gone].filter(
+    (r, i, all) => all.findIndex((o) => o.certificate.serial === r.certificate.serial) === i && !members.some((m) => m.certificate.serial === r.certificate.serial),
+  );
+  return { cluster: spec.cluster.name, members, retired };
+}
