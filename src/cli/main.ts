@@ -4,10 +4,12 @@
 import { copyFile, constants as fsConstants, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { EXIT_FAILURE, UsageError, UserError } from "../errors.js";
+import { EXIT_FAILURE, EXIT_USAGE, UsageError, UserError } from "../errors.js";
 import { EC2_USER_DATA_LIMIT } from "../encoders/output-tree.js";
 import { runBuild } from "../ops/build.js";
+import { addMember, formatStatusTable, openCluster, promoteMember, removeMember, statusRows, surveyCluster, updateMember, type ClusterSession } from "../ops/cluster.js";
 import { runPin } from "../ops/pin.js";
+import { assembleChangePlan, formatChangePlan } from "../state/change-plan.js";
 import { defaultCacheDir } from "../release/cache-dir.js";
 import type { FetchOptions } from "../release/fetch-release.js";
 import { progressReporter, silentProgress, type ProgressStream } from "../release/progress.js";
@@ -42,6 +44,10 @@ Commands:
   init [FILE]     write a commented starter spec (default: cluster.yaml)
   build [SPEC]    make the CA, certificates and per-host artifacts (default spec: cluster.yaml)
   pin [SPEC]      fetch and verify the etcd release(s) the spec uses; record them in the lock file
+  plan [SPEC]     show what build would change, host by host, and what the running cluster needs
+  status [SPEC]   health, version, leader, DB size and raft term/index of every member
+  members add|promote|remove|update HOST [SPEC]
+                  change the running cluster's membership, one safe step at a time
 
 Options:
   -h, --help      help for etcdboot or a command
@@ -74,6 +80,41 @@ beside SPEC (cluster.yaml -> cluster.lock.json). build then pins every first-boo
 
 Options:
 ${FETCH_HELP}
+  -h, --help      this help`,
+  plan: `Usage: etcdboot plan [SPEC] [options]
+
+Works out the build on a copy of the PKI and writes nothing. Per host: new, changed (and why:
+address, names, certificate renewal, configuration), removed or unchanged; the artifacts that
+will be written or deleted; and what to run against the cluster (etcdboot members ...).
+
+Options:
+  --out DIR, --pki DIR   as for build
+  --json                 machine-readable output
+${FETCH_HELP}
+  -h, --help             this help`,
+  status: `Usage: etcdboot status [SPEC] [options]
+
+Asks every member, with the admin client certificate, for its status: endpoint, ID, name,
+version, DB size, leader, learner, raft term and index, health. Exits 1 if any member is
+unhealthy or unreachable.
+
+Options:
+  --pki DIR       parent folder of the CA and keys (default: pki)
+  --json          machine-readable output
+  -h, --help      this help`,
+  members: `Usage: etcdboot members <add|promote|remove|update> HOST [SPEC] [options]
+
+  add HOST        add HOST (from the spec) as a learner; then boot it with the artifacts of
+                  the build that added it (initial-cluster-state: existing)
+  promote HOST    make the learner a voting member once it has caught up (waits --wait s)
+  remove HOST     remove the member named HOST; then shut it down and drop it from the spec
+  update HOST     set a renumbered HOST's peer URL to its new address; then restart it there
+Each step is refused while another change is pending, while the cluster is unhealthy, or when
+removing would leave fewer than quorum or a 2-member cluster.
+
+Options:
+  --pki DIR       parent folder of the CA and keys (default: pki)
+  --wait SECONDS  promote: how long to wait for the learner (default: 120)
   -h, --help      this help`,
   init: `Usage: etcdboot init [FILE]
 
@@ -152,6 +193,76 @@ async function pin(args: string[], io: Io): Promise<number> {
   return 0;
 }
 
+async function plan(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(args, { ...fetchOptions, out: { type: "string", default: "output" }, pki: { type: "string", default: "pki" }, json: { type: "boolean", default: false } }, 1);
+  if (values.help) return (io.out(HELP.plan), 0);
+  const specFile = positionals[0] ?? "cluster.yaml";
+  const report = await runBuild({ specFile, outRoot: values.out, pkiRoot: values.pki, replaceCa: false, check: false, strict: false, now: io.now(), fetch: fetchSettings(values, io), dryRun: true });
+  if (!report.state) throw new Error("a dry-run build returned no state");
+  const changes = assembleChangePlan(report.previousState, report.state, report.pki, specFile);
+  io.out(values.json ? JSON.stringify(changes, null, 2) : formatChangePlan(changes));
+  return 0;
+}
+
+const clusterOptions = {
+  pki: { type: "string", default: "pki" },
+  json: { type: "boolean", default: false },
+  wait: { type: "string", default: "120" },
+  help: { type: "boolean", short: "h", default: false },
+} satisfies ParseArgsConfig["options"];
+
+async function withCluster<T>(specFile: string, pkiRoot: string, act: (session: ClusterSession) => Promise<T>): Promise<T> {
+  const session = await openCluster(specFile, pkiRoot);
+  try {
+    return await act(session);
+  } finally {
+    await session.client.close();
+  }
+}
+
+async function status(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(args, clusterOptions, 1);
+  if (values.help) return (io.out(HELP.status), 0);
+  const rows = await withCluster(positionals[0] ?? "cluster.yaml", values.pki, async (session) => statusRows(await surveyCluster(session)));
+  io.out(values.json ? JSON.stringify(rows, null, 2) : formatStatusTable(rows));
+  const sick = rows.filter((r) => !r.healthy);
+  if (sick.length > 0) io.err(`etcdboot: unhealthy: ${sick.map((r) => `${r.name || r.id}: ${r.errors.join("; ")}`).join(", ")}`);
+  return sick.length > 0 ? EXIT_FAILURE : 0;
+}
+
+async function members(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(args, clusterOptions, 3);
+  const [action, host, specArg] = positionals;
+  if (values.help || action === undefined) return (io.out(HELP.members), values.help ? 0 : EXIT_USAGE);
+  if (host === undefined) throw new UsageError(`members ${action} needs a HOST (etcdboot members --help)`);
+  const specFile = specArg ?? "cluster.yaml";
+  return withCluster(specFile, values.pki, async (session) => {
+    switch (action) {
+      case "add": {
+        const added = await addMember(session, host);
+        io.out(`added ${host} (${added.peerUrl}) as learner ${BigInt(added.id).toString(16)}: now boot it, then run etcdboot members promote ${host} ${specFile}`);
+        return 0;
+      }
+      case "promote":
+        await promoteMember(session, host, Number(values.wait) * 1000);
+        io.out(`${host} is a voting member`);
+        return 0;
+      case "remove": {
+        const id = await removeMember(session, host);
+        io.out(`removed ${host} (${BigInt(id).toString(16)}): shut it down, drop it from the spec and run etcdboot build`);
+        return 0;
+      }
+      case "update": {
+        const updated = await updateMember(session, host);
+        io.out(`${host}: peer URL ${updated.from.join(",")} → ${updated.to}: now restart it at its new address with its new artifacts`);
+        return 0;
+      }
+      default:
+        throw new UsageError(`unknown members action ${JSON.stringify(action)}: use add, promote, remove or update`);
+    }
+  });
+}
+
 async function init(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(args, { help: { type: "boolean", short: "h", default: false } }, 1);
   if (values.help) return (io.out(HELP.init), 0);
@@ -182,6 +293,12 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         return await init(rest, io);
       case "pin":
         return await pin(rest, io);
+      case "plan":
+        return await plan(rest, io);
+      case "status":
+        return await status(rest, io);
+      case "members":
+        return await members(rest, io);
       case "--version":
         return await version(io);
       case undefined:
@@ -191,7 +308,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         io.out(HELP.main);
         return 0;
       default:
-        throw new UsageError(`unknown command ${JSON.stringify(command)}: use one of init, build, pin (etcdboot --help)`);
+        throw new UsageError(`unknown command ${JSON.stringify(command)}: use one of init, build, pin, plan, status, members (etcdboot --help)`);
     }
   } catch (error) {
     if (error instanceof UserError) {

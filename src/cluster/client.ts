@@ -1,0 +1,138 @@
+// etcd's v3 API through its JSON gateway, over mutual TLS with a client certificate of the
+// cluster's CA (undici). Only what etcdboot needs: membership and status.
+
+import { readFile } from "node:fs/promises";
+import { Agent, request } from "undici";
+import { UserError } from "../errors.js";
+
+export interface ClusterCredentials {
+  caCertPem: string;
+  certPem: string;
+  keyPem: string;
+}
+
+export interface Member {
+  /** uint64, as the gateway sends it: a decimal string. */
+  ID: string;
+  name: string;
+  peerURLs: string[];
+  clientURLs: string[];
+  isLearner: boolean;
+}
+
+export interface EndpointStatus {
+  version: string;
+  dbSize: number;
+  leader: string;
+  memberId: string;
+  raftTerm: number;
+  raftIndex: number;
+  isLearner: boolean;
+  errors: string[];
+}
+
+interface RawMember {
+  ID?: string;
+  name?: string;
+  peerURLs?: string[];
+  clientURLs?: string[];
+  isLearner?: boolean;
+}
+
+export async function readCredentials(caCert: string, cert: string, key: string): Promise<ClusterCredentials> {
+  const read = (path: string) =>
+    readFile(path, "utf8").catch(() => {
+      throw new UserError(`cannot read ${path}: run etcdboot build first (it makes the CA and the admin client certificate)`);
+    });
+  const [caCertPem, certPem, keyPem] = await Promise.all([read(caCert), read(cert), read(key)]);
+  return { caCertPem, certPem, keyPem };
+}
+
+export class EtcdClient {
+  private readonly agent: Agent;
+
+  constructor(credentials: ClusterCredentials, private readonly timeoutMs = 5000) {
+    this.agent = new Agent({
+      connect: { ca: credentials.caCertPem, cert: credentials.certPem, key: credentials.keyPem, timeout: timeoutMs },
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+
+  /** POST a gateway call; throws with the endpoint and etcd's own message. */
+  async call<T>(endpoint: string, path: string, body: unknown = {}): Promise<T> {
+    const response = await request(`${endpoint}${path}`, {
+      method: "POST",
+      body: JSON.stringify(body),
+      headers: { "content-type": "application/json" },
+      dispatcher: this.agent,
+    });
+    const text = await response.body.text();
+    if (response.statusCode !== 200) {
+      const message = (() => {
+        try {
+          return (JSON.parse(text) as { message?: string; error?: string }).message ?? text;
+        } catch {
+          return text;
+        }
+      })();
+      throw new Error(`${endpoint}${path}: ${message.trim() || `HTTP ${response.statusCode}`}`);
+    }
+    return JSON.parse(text) as T;
+  }
+
+  async listMembers(endpoint: string): Promise<Member[]> {
+    const result = await this.call<{ members?: RawMember[] }>(endpoint, "/v3/cluster/member/list", {});
+    return (result.members ?? []).map((m) => ({
+      ID: String(m.ID ?? ""),
+      name: m.name ?? "",
+      peerURLs: m.peerURLs ?? [],
+      clientURLs: m.clientURLs ?? [],
+      isLearner: m.isLearner === true,
+    }));
+  }
+
+  async addLearner(endpoint: string, peerUrl: string): Promise<string> {
+    const result = await this.call<{ member?: RawMember }>(endpoint, "/v3/cluster/member/add", { peerURLs: [peerUrl], isLearner: true });
+    return String(result.member?.ID ?? "");
+  }
+
+  async promote(endpoint: string, id: string): Promise<void> {
+    await this.call(endpoint, "/v3/cluster/member/promote", { ID: id });
+  }
+
+  async remove(endpoint: string, id: string): Promise<void> {
+    await this.call(endpoint, "/v3/cluster/member/remove", { ID: id });
+  }
+
+  async updatePeerUrls(endpoint: string, id: string, peerUrl: string): Promise<void> {
+    await this.call(endpoint, "/v3/cluster/member/update", { ID: id, peerURLs: [peerUrl] });
+  }
+
+  async status(endpoint: string): Promise<EndpointStatus> {
+    const s = await this.call<{
+      header?: { member_id?: string };
+      version?: string;
+      dbSize?: string;
+      leader?: string;
+      raftIndex?: string;
+      raftTerm?: string;
+      isLearner?: boolean;
+      errors?: string[];
+    }>(endpoint, "/v3/maintenance/status", {});
+    return {
+      version: s.version ?? "",
+      dbSize: Number(s.dbSize ?? 0),
+      leader: String(s.leader ?? "0"),
+      memberId: String(s.header?.member_id ?? ""),
+      raftTerm: Number(s.raftTerm ?? 0),
+      raftIndex: Number(s.raftIndex ?? 0),
+      isLearner: s.isLearner === true,
+      errors: s.errors ?? [],
+    };
+  }
+}

@@ -1,0 +1,187 @@
+// Commands that act on the running cluster: status, and one membership change at a time
+// (add as learner, promote, remove, update a renumbered member's peer URL). The cluster is
+// reached with the admin client certificate from the PKI folder.
+
+import { join, resolve } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { EtcdClient, readCredentials, type Member } from "../cluster/client.js";
+import { refuseAdd, refuseRemove, refuseUpdate, type ClusterSurvey, type MemberHealth } from "../cluster/safety.js";
+import { clientUrl, peerUrl } from "../etcd/config.js";
+import { UserError } from "../errors.js";
+import { pkiPaths } from "../pki/types.js";
+import type { Spec } from "../spec/types.js";
+import { readState } from "../state/state-file.js";
+import { loadValidSpec } from "./build.js";
+
+export interface ClusterSession {
+  spec: Spec;
+  client: EtcdClient;
+  /** Client URLs to try, in order, until one answers. */
+  endpoints: string[];
+}
+
+export async function openCluster(specFile: string, pkiRoot: string, timeoutMs = 5000): Promise<ClusterSession> {
+  const { spec } = await loadValidSpec(specFile, false);
+  const pkiDir = resolve(pkiRoot, spec.cluster.name);
+  const client = spec.clients.includes("admin") ? "admin" : spec.clients[0];
+  if (!client) throw new UserError("the spec issues no client certificate: add clients: [admin]");
+  const credentials = await readCredentials(join(pkiDir, pkiPaths.caCert), join(pkiDir, pkiPaths.clientCert(client)), join(pkiDir, pkiPaths.clientKey(client)));
+  // Members as last built, then as the spec says now (a renumbered host may not be there yet).
+  const state = await readState(pkiDir);
+  const endpoints = [...new Set([...(state?.members.map((m) => m.clientUrl) ?? []), ...spec.hosts.map((h) => clientUrl(spec, h))])];
+  return { spec, client: new EtcdClient(credentials, timeoutMs), endpoints };
+}
+
+async function listMembers(session: ClusterSession): Promise<{ members: Member[]; via: string }> {
+  const failures: string[] = [];
+  for (const endpoint of session.endpoints) {
+    try {
+      return { members: await session.client.listMembers(endpoint), via: endpoint };
+    } catch (error) {
+      failures.push((error as Error).message);
+    }
+  }
+  throw new UserError(`no member of cluster ${session.spec.cluster.name} answered:\n  ${failures.join("\n  ")}`);
+}
+
+export async function surveyCluster(session: ClusterSession): Promise<ClusterSurvey> {
+  const { members } = await listMembers(session);
+  const health = await Promise.all(
+    members.map(async (member): Promise<MemberHealth> => {
+      const endpoint = member.clientURLs[0];
+      if (!endpoint) return { member, problem: "not started" };
+      try {
+        const status = await session.client.status(endpoint);
+        const problem = status.errors.length > 0 ? status.errors.join(", ") : status.leader === "0" ? "no leader" : undefined;
+        return { member, endpoint, status, ...(problem ? { problem } : {}) };
+      } catch (error) {
+        return { member, endpoint, problem: `unreachable (${(error as Error).message})` };
+      }
+    }),
+  );
+  return { members, health };
+}
+
+function hostOf(spec: Spec, name: string) {
+  const host = spec.hosts.find((h) => h.name === name);
+  if (!host) throw new UserError(`${name} is not a host in the spec: add it (and run etcdboot build) first`);
+  return host;
+}
+
+function memberNamed(survey: ClusterSurvey, name: string): Member {
+  const member = survey.members.find((m) => m.name === name);
+  if (!member) throw new UserError(`${name} is not a member of the cluster (members: ${survey.members.map((m) => m.name || "(not started)").join(", ")})`);
+  return member;
+}
+
+/** Any endpoint that answered as healthy, to send the change to. */
+function healthyEndpoint(survey: ClusterSurvey, except?: string): string {
+  const endpoint = survey.health.find((h) => h.problem === undefined && h.member.ID !== except && h.endpoint)?.endpoint;
+  if (!endpoint) throw new UserError("no healthy member to send the change to");
+  return endpoint;
+}
+
+function refuse(reason: string | undefined): void {
+  if (reason) throw new UserError(`refused: ${reason}`);
+}
+
+export async function addMember(session: ClusterSession, name: string): Promise<{ id: string; peerUrl: string }> {
+  const url = peerUrl(session.spec, hostOf(session.spec, name));
+  const survey = await surveyCluster(session);
+  refuse(refuseAdd(survey, name, url));
+  const id = await session.client.addLearner(healthyEndpoint(survey), url);
+  return { id, peerUrl: url };
+}
+
+/** Promotes the learner once it has caught up with the leader (etcd refuses before that). */
+export async function promoteMember(session: ClusterSession, name: string, waitMs: number): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  const url = peerUrl(session.spec, hostOf(session.spec, name));
+  for (;;) {
+    const survey = await surveyCluster(session);
+    const learner = survey.members.find((m) => m.peerURLs.includes(url));
+    if (!learner) throw new UserError(`${name} (${url}) is not a member: run etcdboot members add ${name} first`);
+    if (!learner.isLearner) return;
+    let why = "it has not started yet";
+    if (learner.name !== "") {
+      try {
+        await session.client.promote(healthyEndpoint(survey, learner.ID), learner.ID);
+        return;
+      } catch (error) {
+        why = (error as Error).message;
+      }
+    }
+    if (Date.now() >= deadline) throw new UserError(`${name} is still a learner after ${waitMs / 1000} s (${why}): is it booted and reachable? Run etcdboot members promote ${name} again later`);
+    await sleep(1000);
+  }
+}
+
+export async function removeMember(session: ClusterSession, name: string): Promise<string> {
+  const survey = await surveyCluster(session);
+  const member = memberNamed(survey, name);
+  refuse(refuseRemove(survey, member));
+  await session.client.remove(healthyEndpoint(survey, member.ID), member.ID);
+  return member.ID;
+}
+
+export async function updateMember(session: ClusterSession, name: string): Promise<{ from: string[]; to: string }> {
+  const url = peerUrl(session.spec, hostOf(session.spec, name));
+  const survey = await surveyCluster(session);
+  const member = memberNamed(survey, name);
+  refuse(refuseUpdate(survey, member, url));
+  await session.client.updatePeerUrls(healthyEndpoint(survey), member.ID, url);
+  return { from: member.peerURLs, to: url };
+}
+
+// ---- status ----
+
+export interface StatusRow {
+  endpoint: string;
+  id: string;
+  name: string;
+  version: string;
+  dbSize: number;
+  isLeader: boolean;
+  isLearner: boolean;
+  raftTerm: number;
+  raftIndex: number;
+  healthy: boolean;
+  errors: string[];
+}
+
+export function statusRows(survey: ClusterSurvey): StatusRow[] {
+  return survey.health.map((h) => ({
+    endpoint: h.endpoint ?? "",
+    id: BigInt(h.member.ID).toString(16),
+    name: h.member.name,
+    version: h.status?.version ?? "",
+    dbSize: h.status?.dbSize ?? 0,
+    isLeader: h.status !== undefined && h.status.leader === h.member.ID,
+    isLearner: h.member.isLearner,
+    raftTerm: h.status?.raftTerm ?? 0,
+    raftIndex: h.status?.raftIndex ?? 0,
+    healthy: h.problem === undefined,
+    errors: h.problem ? [h.problem] : [],
+  }));
+}
+
+export function formatStatusTable(rows: StatusRow[]): string {
+  const header = ["ENDPOINT", "ID", "NAME", "VERSION", "DB SIZE", "IS LEADER", "IS LEARNER", "RAFT TERM", "RAFT INDEX", "HEALTH", "ERRORS"];
+  const cells = rows.map((r) => [
+    r.endpoint,
+    r.id,
+    r.name,
+    r.version,
+    `${r.dbSize} B`,
+    String(r.isLeader),
+    String(r.isLearner),
+    String(r.raftTerm),
+    String(r.raftIndex),
+    r.healthy ? "healthy" : "UNHEALTHY",
+    r.errors.join("; "),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]?.length ?? 0)));
+  const line = (values: string[]) => `| ${values.map((v, i) => v.padEnd(widths[i] ?? 0)).join(" | ")} |`;
+  const rule = `+${widths.map((w) => "-".repeat(w + 2)).join("+")}+`;
+  return [rule, line(header), rule, ...cells.map(line), rule].join("\n");
+}
