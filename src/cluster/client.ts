@@ -5,6 +5,9 @@ import { readFile } from "node:fs/promises";
 import { Agent, request } from "undici";
 import { UserError } from "../errors.js";
 
+/** etcd answered, and said no (or could not be reached): the user's to act on, not a bug. */
+export class ClusterError extends UserError {}
+
 export interface ClusterCredentials {
   caCertPem: string;
   certPem: string;
@@ -70,6 +73,8 @@ export class EtcdClient {
       body: JSON.stringify(body),
       headers: { "content-type": "application/json" },
       dispatcher: this.agent,
+    }).catch((error: Error) => {
+      throw new ClusterError(`${endpoint}: ${error.message}`);
     });
     const text = await response.body.text();
     if (response.statusCode !== 200) {
@@ -80,7 +85,7 @@ export class EtcdClient {
           return text;
         }
       })();
-      throw new Error(`${endpoint}${path}: ${message.trim() || `HTTP ${response.statusCode}`}`);
+      throw new ClusterError(`${endpoint}${path}: ${message.trim() || `HTTP ${response.statusCode}`}`);
     }
     return JSON.parse(text) as T;
   }

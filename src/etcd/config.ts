@@ -58,6 +58,9 @@ export function renderEtcdConfig(spec: Spec, host: Host, layout: EtcdLayout, boo
     "quota-backend-bytes": tuning.quotaBackendBytes,
     "auto-compaction-mode": tuning.autoCompaction.mode,
     "auto-compaction-retention": tuning.autoCompaction.retention,
+    // The JSON gateway (etcdboot status/members use it) is off when etcd reads a config file
+    // and the file does not name it (seen with 3.4): say so explicitly.
+    "enable-grpc-gateway": true,
     "client-transport-security": transportSecurity(layout),
     "peer-transport-security": transportSecurity(layout),
     ...corruptionChecks(spec),

@@ -85,11 +85,27 @@ function refuse(reason: string | undefined): void {
   if (reason) throw new UserError(`refused: ${reason}`);
 }
 
+/**
+ * etcd itself refuses a membership change until every peer has been connected for a few
+ * seconds ("unhealthy cluster"), e.g. just after a member restarted; that passes, so retry.
+ */
+async function retryWhileSettling<T>(action: () => Promise<T>, waitMs = 20_000): Promise<T> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      return await action();
+    } catch (error) {
+      if (!/unhealthy cluster/.test((error as Error).message) || Date.now() >= deadline) throw error;
+      await sleep(1000);
+    }
+  }
+}
+
 export async function addMember(session: ClusterSession, name: string): Promise<{ id: string; peerUrl: string }> {
   const url = peerUrl(session.spec, hostOf(session.spec, name));
   const survey = await surveyCluster(session);
   refuse(refuseAdd(survey, name, url));
-  const id = await session.client.addLearner(healthyEndpoint(survey), url);
+  const id = await retryWhileSettling(() => session.client.addLearner(healthyEndpoint(survey), url));
   return { id, peerUrl: url };
 }
 
@@ -120,7 +136,7 @@ export async function removeMember(session: ClusterSession, name: string): Promi
   const survey = await surveyCluster(session);
   const member = memberNamed(survey, name);
   refuse(refuseRemove(survey, member));
-  await session.client.remove(healthyEndpoint(survey, member.ID), member.ID);
+  await retryWhileSettling(() => session.client.remove(healthyEndpoint(survey, member.ID), member.ID));
   return member.ID;
 }
 
@@ -129,7 +145,7 @@ export async function updateMember(session: ClusterSession, name: string): Promi
   const survey = await surveyCluster(session);
   const member = memberNamed(survey, name);
   refuse(refuseUpdate(survey, member, url));
-  await session.client.updatePeerUrls(healthyEndpoint(survey), member.ID, url);
+  await retryWhileSettling(() => session.client.updatePeerUrls(healthyEndpoint(survey), member.ID, url));
   return { from: member.peerURLs, to: url };
 }
 
