@@ -1,0 +1,91 @@
+// Help texts of every command: what it does, its options, and its defaults.
+
+const FETCH_HELP = `  --cache-dir DIR verified release tarballs (default: $ETCDBOOT_CACHE_DIR, $XDG_CACHE_HOME/etcdboot or ~/.cache/etcdboot)
+  --offline       use only the cache; fail if a release is not in it
+  --quiet         no download progress`;
+
+export const HELP = {
+  main: `etcdboot — first-boot artifacts for a TLS etcd cluster, from one spec
+
+Usage: etcdboot <command> [options]
+
+Commands:
+  init [FILE]     write a commented starter spec (default: cluster.yaml)
+  build [SPEC]    make the CA, certificates and per-host artifacts (default spec: cluster.yaml)
+  pin [SPEC]      fetch and verify the etcd release(s) the spec uses; record them in the lock file
+  plan [SPEC]     show what build would change, host by host, and what the running cluster needs
+  status [SPEC]   health, version, leader, DB size and raft term/index of every member
+  members add|promote|remove|update HOST [SPEC]
+                  change the running cluster's membership, one safe step at a time
+
+Options:
+  -h, --help      help for etcdboot or a command
+  --version       print the version
+
+Exit codes: 0 success, 1 failure, 2 usage error or invalid spec.`,
+  build: `Usage: etcdboot build [SPEC] [options]
+
+Reads SPEC (default: cluster.yaml), makes or reuses the cluster's CA and certificates in
+<pki>/<cluster>/, and writes per-host files to <out>/<cluster>/:
+  hosts/<host>/user-data, meta-data, network-config (cloud-init targets; network-config
+                  only for a static network), or hosts/<host>/<host>.apkovl.tar.gz (Alpine targets),
+  ca.crt, etcdctl.env (sources the admin client certificate from the PKI folder), manifest.json
+First-boot downloads are pinned to the checksums in the lock file beside SPEC (see etcdboot pin).
+
+Options:
+  --out DIR       parent folder of the output (default: output)
+  --pki DIR       parent folder of the CA and keys (default: pki); keep it private and backed up
+  --replace-ca    make a new CA even if one exists (re-issues every certificate)
+  --check         validate the spec only; write nothing
+  --strict        treat warnings as errors
+${FETCH_HELP}
+  -h, --help      this help`,
+  pin: `Usage: etcdboot pin [SPEC] [options]
+
+Fetches the etcd release of every arch SPEC's hosts use (default spec: cluster.yaml), verifies it
+against the release's SHA256SUMS (and against the lock, if it already pins it: a mirror that now
+serves a different file is an error), and writes version, arch, URL and SHA-256 to the lock file
+beside SPEC (cluster.yaml -> cluster.lock.json). build then pins every first-boot download to it.
+
+Options:
+${FETCH_HELP}
+  -h, --help      this help`,
+  plan: `Usage: etcdboot plan [SPEC] [options]
+
+Works out the build on a copy of the PKI and writes nothing. Per host: new, changed (and why:
+address, names, certificate renewal, configuration), removed or unchanged; the artifacts that
+will be written or deleted; and what to run against the cluster (etcdboot members ...).
+
+Options:
+  --out DIR, --pki DIR   as for build
+  --json                 machine-readable output
+${FETCH_HELP}
+  -h, --help             this help`,
+  status: `Usage: etcdboot status [SPEC] [options]
+
+Asks every member, with the admin client certificate, for its status: endpoint, ID, name,
+version, DB size, leader, learner, raft term and index, health. Exits 1 if any member is
+unhealthy or unreachable.
+
+Options:
+  --pki DIR       parent folder of the CA and keys (default: pki)
+  --json          machine-readable output
+  -h, --help      this help`,
+  members: `Usage: etcdboot members <add|promote|remove|update> HOST [SPEC] [options]
+
+  add HOST        add HOST (from the spec) as a learner; then boot it with the artifacts of
+                  the build that added it (initial-cluster-state: existing)
+  promote HOST    make the learner a voting member once it has caught up (waits --wait s)
+  remove HOST     remove the member named HOST; then shut it down and drop it from the spec
+  update HOST     set a renumbered HOST's peer URL to its new address; then restart it there
+Each step is refused while another change is pending, while the cluster is unhealthy, or when
+removing would leave fewer than quorum or a 2-member cluster.
+
+Options:
+  --pki DIR       parent folder of the CA and keys (default: pki)
+  --wait SECONDS  promote: how long to wait for the learner (default: 120)
+  -h, --help      this help`,
+  init: `Usage: etcdboot init [FILE]
+
+Writes a commented starter spec to FILE (default: cluster.yaml). Refuses to overwrite.`,
+} as const;
