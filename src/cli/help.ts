@@ -17,6 +17,7 @@ Commands:
   status [SPEC]   health, version, leader, DB size and raft term/index of every member
   members add|promote|remove|update HOST [SPEC]
                   change the running cluster's membership, one safe step at a time
+  certs [SPEC]    list every certificate with its expiry, soonest first
 
 Options:
   -h, --help      help for etcdboot or a command
@@ -84,6 +85,17 @@ removing would leave fewer than quorum or a 2-member cluster.
 Options:
   --pki DIR       parent folder of the CA and keys (default: pki)
   --wait SECONDS  promote: how long to wait for the learner (default: 120)
+  -h, --help      this help`,
+  certs: `Usage: etcdboot certs [SPEC] [options]
+
+Lists the CA, host and client certificates of the spec's cluster with their expiry dates,
+soonest first. build re-issues a host or client certificate when less than 30 days (or a third
+of its validity) are left; copy the host's new member.crt to a booted host (etcd reads
+certificate files again for new connections: no restart needed).
+
+Options:
+  --pki DIR       parent folder of the CA and keys (default: pki)
+  --json          machine-readable output
   -h, --help      this help`,
   init: `Usage: etcdboot init [FILE]
 

@@ -9,6 +9,7 @@ import { HELP } from "./help.js";
 import { EC2_USER_DATA_LIMIT } from "../encoders/output-tree.js";
 import { runBuild } from "../ops/build.js";
 import { addMember, formatStatusTable, openCluster, promoteMember, removeMember, statusRows, surveyCluster, updateMember, type ClusterSession } from "../ops/cluster.js";
+import { formatCertificates, listCertificates } from "../ops/certs.js";
 import { runPin } from "../ops/pin.js";
 import { assembleChangePlan, formatChangePlan } from "../state/change-plan.js";
 import { defaultCacheDir } from "../release/cache-dir.js";
@@ -174,6 +175,14 @@ async function members(args: string[], io: Io): Promise<number> {
   });
 }
 
+async function certs(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(args, { pki: { type: "string", default: "pki" }, json: { type: "boolean", default: false }, help: { type: "boolean", short: "h", default: false } }, 1);
+  if (values.help) return (io.out(HELP.certs), 0);
+  const lines = await listCertificates(positionals[0] ?? "cluster.yaml", values.pki, io.now());
+  io.out(values.json ? JSON.stringify(lines, null, 2) : formatCertificates(lines));
+  return 0;
+}
+
 async function init(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(args, { help: { type: "boolean", short: "h", default: false } }, 1);
   if (values.help) return (io.out(HELP.init), 0);
@@ -210,6 +219,8 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         return await status(rest, io);
       case "members":
         return await members(rest, io);
+      case "certs":
+        return await certs(rest, io);
       case "--version":
         return await version(io);
       case undefined:
@@ -219,7 +230,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         io.out(HELP.main);
         return 0;
       default:
-        throw new UsageError(`unknown command ${JSON.stringify(command)}: use one of init, build, pin, plan, status, members (etcdboot --help)`);
+        throw new UsageError(`unknown command ${JSON.stringify(command)}: use one of init, build, pin, plan, status, members, certs (etcdboot --help)`);
     }
   } catch (error) {
     if (error instanceof UserError) {

@@ -1,0 +1,43 @@
+// `etcdboot certs`: every certificate of the cluster with its expiry, soonest first.
+
+import { readdir, readFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { certificateInfo } from "../state/record-build.js";
+import { loadValidSpec } from "./build.js";
+
+export interface CertificateLine {
+  kind: "ca" | "host" | "client";
+  name: string;
+  serial: string;
+  notAfter: string;
+  daysLeft: number;
+}
+
+async function certificatesIn(folder: string): Promise<string[]> {
+  return (await readdir(folder).catch(() => [])).filter((f) => f.endsWith(".crt")).sort();
+}
+
+export async function listCertificates(specFile: string, pkiRoot: string, now: Date): Promise<CertificateLine[]> {
+  const { spec } = await loadValidSpec(specFile, false);
+  const pkiDir = resolve(pkiRoot, spec.cluster.name);
+  const line = async (kind: CertificateLine["kind"], name: string, path: string): Promise<CertificateLine> => {
+    const info = certificateInfo(await readFile(path, "utf8"));
+    return { kind, name, ...info, daysLeft: Math.floor((Date.parse(info.notAfter) - now.getTime()) / 86_400_000) };
+  };
+  const lines = [await line("ca", `${spec.cluster.name} CA`, join(pkiDir, "ca.crt"))];
+  for (const kind of ["host", "client"] as const) {
+    const folder = join(pkiDir, `${kind}s`);
+    const wanted = kind === "host" ? spec.hosts.map((h) => h.name) : spec.clients;
+    for (const file of await certificatesIn(folder)) {
+      const name = file.replace(/\.crt$/, "");
+      if (wanted.includes(name)) lines.push(await line(kind, name, join(folder, file)));
+    }
+  }
+  return lines.sort((a, b) => a.daysLeft - b.daysLeft || a.name.localeCompare(b.name));
+}
+
+export function formatCertificates(lines: CertificateLine[]): string {
+  const rows = [["KIND", "NAME", "NOT AFTER", "DAYS LEFT", "SERIAL"], ...lines.map((l) => [l.kind, l.name, l.notAfter, String(l.daysLeft), l.serial])];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]?.length ?? 0)));
+  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join("  ").trimEnd()).join("\n");
+}
