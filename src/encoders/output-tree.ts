@@ -4,6 +4,7 @@
 
 import { join } from "node:path";
 import { clientUrl } from "../etcd/config.js";
+import { SYSTEMD_LAYOUT } from "../etcd/layout.js";
 import type { HostPlan } from "../plan/types.js";
 import { sha256Hex } from "../release/hash.js";
 import { pkiPaths } from "../pki/types.js";
@@ -31,10 +32,15 @@ function etcdctlEnvironment(spec: Spec, pkiDir: string): string {
   return `${lines.join("\n")}\n`;
 }
 
+/** The host's certificate on its own (public), to copy to an already-booted host after a renewal. */
+export const MEMBER_CERT_COPY = "member.crt";
+
 async function encodeHost(spec: Spec, plan: HostPlan): Promise<OutputFile[]> {
   const folder = `hosts/${plan.host.name}`;
-  if (plan.host.target.format === "apkovl") return [{ path: `${folder}/${apkovlName(plan)}`, content: await encodeApkovl(plan) }];
-  return Object.entries(encodeCloudInit(spec, plan)).map(([name, content]) => ({ path: `${folder}/${name}`, content }));
+  const certificate = plan.files.find((f) => f.path === SYSTEMD_LAYOUT.memberCert);
+  const renewal = certificate ? [{ path: `${folder}/${MEMBER_CERT_COPY}`, content: certificate.content }] : [];
+  if (plan.host.target.format === "apkovl") return [{ path: `${folder}/${apkovlName(plan)}`, content: await encodeApkovl(plan) }, ...renewal];
+  return [...Object.entries(encodeCloudInit(spec, plan)).map(([name, content]) => ({ path: `${folder}/${name}`, content })), ...renewal];
 }
 
 export async function encodeOutputTree(spec: Spec, plans: HostPlan[], caCertPem: string, pkiDir: string): Promise<OutputFile[]> {

@@ -1,6 +1,7 @@
 // What a build will change, host by host, and what the running cluster needs for it: the
 // difference between the state the last build left and the one this build would leave. Pure.
 
+import { MEMBER_CERT_COPY } from "../encoders/output-tree.js";
 import type { PkiReport } from "../pki/types.js";
 import type { BuildState, MemberState } from "./types.js";
 
@@ -49,8 +50,11 @@ export function assembleChangePlan(previous: BuildState | undefined, next: Build
     const reissue = pki?.issued.find((i) => i.kind === "host" && i.name === member.name);
     if (reissue) reasons.push(`certificate (${reissue.reason})`);
     if (reasons.length === 0 && artifacts.length > 0) reasons.push("configuration");
-    if (before.address === member.address && (reissue || artifacts.length > 0))
-      clusterSteps.push(`copy ${member.name}'s new files to it (certificates are reloaded on new connections; a changed etcd configuration needs a restart)`);
+    const onlyCertificate = artifacts.every((path) => path.endsWith(`/${MEMBER_CERT_COPY}`) || path.endsWith("/user-data") || path.endsWith("/meta-data") || path.endsWith(".apkovl.tar.gz")) && reasons.every((r) => r.startsWith("certificate"));
+    if (before.address === member.address && reissue && onlyCertificate)
+      clusterSteps.push(`copy hosts/${member.name}/${MEMBER_CERT_COPY} to /etc/etcd/pki/member.crt on ${member.name} (etcd reads certificates again for new connections: no restart)`);
+    else if (before.address === member.address && artifacts.length > 0)
+      clusterSteps.push(`install ${member.name}'s new artifacts on it and restart etcd there (its configuration changed)`);
     return { host: member.name, change: reasons.length > 0 || artifacts.length > 0 ? "changed" : "unchanged", reasons, artifacts, clusterSteps };
   });
   for (const gone of previous?.members ?? []) {

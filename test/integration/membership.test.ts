@@ -61,7 +61,7 @@ describe("membership changes on a running cluster", { timeout: 300_000 }, () => 
 
   async function artifacts(host: string): Promise<Map<string, string>> {
     const files = new Map<string, string>();
-    for (const name of ["user-data", "meta-data", "network-config"]) files.set(name, await readFile(join(outputDir(), "hosts", host, name), "utf8").catch(() => "(none)"));
+    for (const name of ["member.crt", "meta-data", "network-config", "user-data"]) files.set(name, await readFile(join(outputDir(), "hosts", host, name), "utf8").catch(() => "(none)"));
     return files;
   }
 

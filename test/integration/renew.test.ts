@@ -35,7 +35,7 @@ test("certificates near expiry are listed, planned, and re-issued alone", async 
   const planned = await runAt(later, ["plan", spec, ...dirs, "--json"]);
   const plan = JSON.parse(planned.out) as ChangePlan;
   assert.ok(plan.hosts.every((h) => h.change === "changed" && h.reasons.includes("certificate (expires soon)")), planned.out);
-  assert.match(plan.hosts[0]?.clusterSteps[0] ?? "", /copy a's new files to it \(certificates are reloaded on new connections/);
+  assert.match(plan.hosts[0]?.clusterSteps[0] ?? "", /copy hosts\/a\/member\.crt to \/etc\/etcd\/pki\/member\.crt on a \(etcd reads certificates again for new connections: no restart\)/);
 
   const before = await readFile(join(dir, "output", "short", "hosts", "a", "user-data"), "utf8");
   const built = await runAt(later, ["build", spec, ...dirs]);
@@ -43,6 +43,9 @@ test("certificates near expiry are listed, planned, and re-issued alone", async 
   assert.match(built.out, /issued host certificate a \(expires soon\)/);
   const after = await readFile(join(dir, "output", "short", "hosts", "a", "user-data"), "utf8");
   assert.notEqual(after, before);
+  const copy = await readFile(join(dir, "output", "short", "hosts", "a", "member.crt"), "utf8");
+  assert.equal(copy, await readFile(join(dir, "pki", "short", "hosts", "a.crt"), "utf8"), "the renewed certificate is offered on its own");
+  assert.ok(after.includes(copy.split("\n")[1] ?? "-"), "and is in the host's user-data");
   const renewed = JSON.parse((await runAt(later, ["certs", spec, "--pki", join(dir, "pki"), "--json"])).out) as CertificateLine[];
   assert.ok(renewed.filter((l) => l.kind !== "ca").every((l) => l.daysLeft >= 59 && l.daysLeft <= 60), "valid for 60 days from now again");
   const state = JSON.parse(await readFile(join(dir, "pki", "short", "state.json"), "utf8")) as { retired: { name: string }[] };
