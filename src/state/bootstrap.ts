@@ -11,13 +11,14 @@ function asMember(host: Host): BootstrapMember {
 }
 
 export function assembleBootstraps(spec: Spec, previous: BuildState | undefined): Map<string, Bootstrap> {
-  const everyone = spec.hosts.map(asMember);
   const clusterExists = previous !== undefined && previous.members.length > 0;
+  // One object shared by every host that joins now: state.json stores each bootstrap once.
+  const joiningNow: Bootstrap = { clusterState: clusterExists ? "existing" : "new", members: spec.hosts.map(asMember) };
+  const before = new Map(previous?.members.map((m) => [m.name, m]));
   const bootstraps = new Map<string, Bootstrap>();
   for (const host of spec.hosts) {
-    const before = previous?.members.find((m) => m.name === host.name);
-    const unchanged = before !== undefined && before.address === host.address;
-    bootstraps.set(host.name, unchanged ? before.bootstrap : { clusterState: clusterExists ? "existing" : "new", members: everyone });
+    const was = before.get(host.name);
+    bootstraps.set(host.name, was !== undefined && was.address === host.address ? was.bootstrap : joiningNow);
   }
   return bootstraps;
 }

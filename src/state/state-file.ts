@@ -4,20 +4,23 @@ import { readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import { UserError } from "../errors.js";
-import type { BuildState } from "./types.js";
+import type { Bootstrap, BuildState } from "./types.js";
 
 export const STATE_FILE = "state.json";
 
 const member = z.object({ name: z.string(), address: z.string(), dnsNames: z.array(z.string()) });
 const certificate = z.object({ serial: z.string(), notAfter: z.string() });
+// On disk each distinct bootstrap is written once and members refer to it by index: most
+// members share one, and repeating the member list per member would grow with N².
 const stateSchema = z.object({
-  stateVersion: z.literal(1),
+  stateVersion: z.literal(2),
   cluster: z.string(),
+  bootstraps: z.array(z.object({ clusterState: z.enum(["new", "existing"]), members: z.array(member) })),
   members: z.array(
     member.extend({
       peerUrl: z.string(),
       clientUrl: z.string(),
-      bootstrap: z.object({ clusterState: z.enum(["new", "existing"]), members: z.array(member) }),
+      bootstrap: z.number().int().nonnegative(),
       certificate,
       artifacts: z.record(z.string(), z.string()),
     }),
@@ -38,12 +41,34 @@ export async function readState(pkiDir: string): Promise<BuildState | undefined>
   if (text === undefined) return undefined;
   const parsed = stateSchema.safeParse(JSON.parse(text));
   if (!parsed.success) throw new UserError(`${path} is damaged (${z.prettifyError(parsed.error)}): restore it from a backup of the PKI folder`);
-  const { stateVersion: _version, ...state } = parsed.data;
-  return state;
+  const { bootstraps, members, cluster, retired } = parsed.data;
+  const expanded = members.map(({ bootstrap, ...m }) => {
+    const shared = bootstraps[bootstrap];
+    if (!shared) throw new UserError(`${path} is damaged (member ${m.name} refers to bootstrap ${bootstrap}): restore it from a backup of the PKI folder`);
+    return { ...m, bootstrap: shared };
+  });
+  return { cluster, members: expanded, retired };
 }
 
+/** Bootstraps are told apart by identity, then by content, so the same one is written once. */
 export function renderState(state: BuildState): string {
-  return `${JSON.stringify({ stateVersion: 1, ...state }, null, 2)}\n`;
+  const indexOf = new Map<Bootstrap, number>();
+  const byContent = new Map<string, number>();
+  const bootstraps: Bootstrap[] = [];
+  const members = state.members.map((m) => {
+    let index = indexOf.get(m.bootstrap);
+    if (index === undefined) {
+      const key = JSON.stringify(m.bootstrap);
+      index = byContent.get(key);
+      if (index === undefined) {
+        index = bootstraps.push(m.bootstrap) - 1;
+        byContent.set(key, index);
+      }
+      indexOf.set(m.bootstrap, index);
+    }
+    return { ...m, bootstrap: index };
+  });
+  return `${JSON.stringify({ stateVersion: 2, cluster: state.cluster, bootstraps, members, retired: state.retired }, null, 1)}\n`;
 }
 
 /** Returns whether the file changed. */
