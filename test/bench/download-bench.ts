@@ -15,6 +15,8 @@ import { fetchRelease, type ReleaseRequest } from "../../src/release/fetch-relea
 import { sha256OfFile } from "../../src/release/hash.js";
 import { etcdVersion } from "../release/fake-release.js";
 import { tempDir } from "../support.js";
+import { median, progress, runsList, seconds, timed } from "./measure.js";
+import { renderTable } from "./table.js";
 
 export interface BenchRow {
   tool: "etcdboot" | "curl";
@@ -41,6 +43,7 @@ export async function runDownloadBench(): Promise<{ rows: BenchRow[]; ratio: num
       // Alternating, so that a slower moment of the machine does not fall on one tool only. Run 0
       // warms up (JIT, page cache) and is not counted.
       for (let run = 0; run <= RUNS; run++) {
+        progress(`download: run ${run} of ${RUNS} (run 0 warms up)`);
         const cacheDir = join(workDir, `cache-${run}`);
         const curlFile = join(workDir, `curl-${run}`);
         const oursSeconds = await timed(() => fetchCold(request, cacheDir));
@@ -53,7 +56,7 @@ export async function runDownloadBench(): Promise<{ rows: BenchRow[]; ratio: num
       }
       const rows = [row("etcdboot", ours), row("curl", curl)];
       const ratio = rows[0]!.medianSeconds / rows[1]!.medianSeconds;
-      return { rows, ratio, table: renderTable(rows, ratio) };
+      return { rows, ratio, table: renderDownloadTable(rows, ratio) };
     } finally {
       server.stop();
     }
@@ -101,26 +104,21 @@ function curlDownload(url: string, outFile: string): Promise<void> {
   });
 }
 
-async function timed(fn: () => Promise<void>): Promise<number> {
-  const start = performance.now();
-  await fn();
-  return (performance.now() - start) / 1000;
-}
-
 function row(tool: BenchRow["tool"], runsSeconds: number[]): BenchRow {
-  const sorted = [...runsSeconds].sort((a, b) => a - b);
-  const medianSeconds = sorted[Math.floor(sorted.length / 2)]!;
+  const medianSeconds = median(runsSeconds);
   return { tool, runsSeconds, medianSeconds, mibPerSecond: FILE_MIB / medianSeconds };
 }
 
-function renderTable(rows: BenchRow[], ratio: number): string {
-  const lines = [
+function renderDownloadTable(rows: BenchRow[], ratio: number): string {
+  const table = renderTable(
+    ["tool", "median s", "MiB/s", "runs (s)"],
+    rows.map((r) => [r.tool, seconds(r.medianSeconds), r.mibPerSecond.toFixed(1), runsList(r.runsSeconds)]),
+  );
+  return [
     `download of a ${FILE_MIB} MiB file from 127.0.0.1 (server in its own process), median of ${RUNS} runs after a warm-up`,
-    `${"tool".padEnd(10)} ${"median s".padStart(9)} ${"MiB/s".padStart(8)}   runs (s)`,
-    ...rows.map((r) => `${r.tool.padEnd(10)} ${r.medianSeconds.toFixed(3).padStart(9)} ${r.mibPerSecond.toFixed(1).padStart(8)}   ${r.runsSeconds.map((s) => s.toFixed(3)).join(" ")}`),
+    table,
     `ratio ours/curl (time): ${ratio.toFixed(2)}`,
-  ];
-  return lines.join("\n");
+  ].join("\n");
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
