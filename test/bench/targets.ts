@@ -33,8 +33,9 @@ function find(figures: BenchFigures, algorithm: KeyAlgorithm, hosts: number): Ce
 const profile = (figures: BenchFigures, label: string) => figures.profiles.find((p) => p.label === label);
 
 const STARTUP_FIX =
-  "load less at start: undici only when something is downloaded (src/release), @peculiar/x509 not at all " +
-  "(src/state/record-build.ts still parses every certificate with it; src/pki no longer does)";
+  "load less at start (undici only when something is downloaded, src/release) and take @peculiar/x509 off the hot path: " +
+  "it signs and parses every certificate on the main thread (issuing, reuse checks, src/state/record-build.ts); a leaner " +
+  "encoder or worker threads would do it (a candidate encoder waits on branch wip/pki-der-encoder)";
 
 export function judge(figures: BenchFigures): Verdict[] {
   return [coldHundred(figures), coldThousand(figures), rebuilds(figures), rsaHundred(figures), overlay(figures)];
@@ -68,9 +69,9 @@ function coldThousand(figures: BenchFigures): Verdict {
             `key generation is not the hot path for ECDSA (P-256 keys take ~0.05 ms each; they and the signatures run on libuv's pool); ` +
             `the main thread is: ${topAreas(profile(figures, "cold, 1000 hosts"), 6)}`,
           close:
-            "the state file (src/state): every member's bootstrap repeats the whole member list, so state.json grows with N² " +
-            "(~170 MB at 1000 hosts) and is rendered, hashed and parsed on each build; record the member list once. Then the " +
-            "per-host YAML encoding (src/encoders, npm yaml) could be spread over worker threads",
+            "certificate signing and parsing with @peculiar/x509 on the main thread (see the profile): move it to worker threads " +
+            "or a leaner encoder (candidate on branch wip/pki-der-encoder); then spread the per-host YAML encoding " +
+            "(src/encoders, npm yaml) over worker threads",
         }),
   };
 }
