@@ -1,15 +1,33 @@
-// Making certificates: the cluster CA and the host and client certificates it signs.
-// No I/O: keys and the clock come in as parameters.
-import { webcrypto } from "node:crypto";
-import { isRsaKey, publicKeySpkiOf, signingAlgorithmFor, type CryptoKey, type CryptoKeyPair } from "./keys.js";
-import { clientProfile, hostProfile, subjectName, type LeafProfile } from "./profiles.js";
-import type { HostIdentity, SubjectFields } from "./types.js";
-import { x509 } from "./x509.js";
+// Making certificates: the cluster CA and the host and client certificates it signs (X.509 v3,
+// RFC 5280, written as DER by ./der.ts and signed by node:crypto). And reading back the facts a
+// rebuild compares: names, key, dates, issuer. No file I/O: keys and the clock come in.
+import { createHash, getRandomValues, sign as signAsync, X509Certificate, type KeyObject } from "node:crypto";
+import { promisify } from "node:util";
+import {
+  bitString,
+  boolean,
+  childrenOf,
+  explicit,
+  implicitPrimitive,
+  namedBits,
+  nullValue,
+  octetString,
+  oid,
+  readElement,
+  readOid,
+  readTime,
+  sequence,
+  smallInteger,
+  time,
+  unsignedInteger,
+  type Element,
+} from "./der.js";
+import { isRsa } from "./keys.js";
+import { encodeGeneralNames, encodeName, generalNameKeys, readName, type NameAttribute } from "./names.js";
+import type { ExtendedKeyUsage, LeafProfile } from "./profiles.js";
+import type { KeyAlgorithm } from "./types.js";
 
-export interface CertificateAuthority {
-  cert: x509.X509Certificate;
-  keys: CryptoKeyPair;
-}
+const sign = promisify(signAsync);
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
 /** Machines without a real-time clock (and skewed ones) boot "in the past"; a day's slack keeps certificates valid for them. */
@@ -26,112 +44,194 @@ export function validityPeriod(now: Date, validityDays: number): { notBefore: Da
 export function randomSerialNumber(): string {
   const bytes = new Uint8Array(16);
   do {
-    webcrypto.getRandomValues(bytes);
+    getRandomValues(bytes);
     bytes[0] = (bytes[0] ?? 0) & 0x7f;
   } while (bytes.every((byte) => byte === 0));
   return Buffer.from(bytes).toString("hex");
 }
 
-export function certificatePem(cert: x509.X509Certificate): string {
-  return `${cert.toString("pem")}\n`;
+const OID = {
+  ecdsaWithSha256: "1.2.840.10045.4.3.2",
+  sha256WithRsa: "1.2.840.113549.1.1.11",
+  subjectKeyIdentifier: "2.5.29.14",
+  keyUsage: "2.5.29.15",
+  subjectAltName: "2.5.29.17",
+  basicConstraints: "2.5.29.19",
+  authorityKeyIdentifier: "2.5.29.35",
+  extendedKeyUsage: "2.5.29.37",
+  serverAuth: "1.3.6.1.5.5.7.3.1",
+  clientAuth: "1.3.6.1.5.5.7.3.2",
+} as const;
+
+const EXTENDED_KEY_USAGE_OIDS: Record<ExtendedKeyUsage, string> = { serverAuth: OID.serverAuth, clientAuth: OID.clientAuth };
+
+/** KeyUsage bit numbers (RFC 5280 4.2.1.3). */
+const KEY_USAGE = { digitalSignature: 0, keyEncipherment: 2, keyCertSign: 5, cRLSign: 6 } as const;
+
+function extension(id: string, critical: boolean, value: Buffer): Buffer {
+  return critical ? sequence(oid(id), boolean(true), octetString(value)) : sequence(oid(id), octetString(value));
 }
 
-export interface CreateCaParams {
-  cluster: string;
-  subject: SubjectFields;
-  keys: CryptoKeyPair;
+function basicConstraints(ca: boolean): Buffer {
+  // pathLen 0: the CA signs leaf certificates only, never another CA.
+  return extension(OID.basicConstraints, true, ca ? sequence(boolean(true), smallInteger(0)) : sequence());
+}
+
+const keyUsage = (bits: number[]) => extension(OID.keyUsage, true, namedBits(bits));
+const subjectKeyIdentifier = (keyId: Buffer) => extension(OID.subjectKeyIdentifier, false, octetString(keyId));
+const authorityKeyIdentifier = (keyId: Buffer) => extension(OID.authorityKeyIdentifier, false, sequence(implicitPrimitive(0, keyId)));
+
+/** RFC 5280 4.2.1.2 method 1: SHA-1 of the subjectPublicKey bits. */
+export function keyIdentifier(spki: Buffer): Buffer {
+  const [, subjectPublicKey] = childrenOf(readElement(spki));
+  if (!subjectPublicKey) throw new Error("malformed SubjectPublicKeyInfo");
+  return createHash("sha1").update(subjectPublicKey.contents.subarray(1)).digest();
+}
+
+/** Signs with the issuer's key: ECDSA or RSA PKCS#1 v1.5, both with SHA-256 (on the thread pool). */
+async function signedCertificate(tbsFields: Buffer[], signingKey: KeyObject): Promise<string> {
+  const algorithm =
+    signingKey.asymmetricKeyType === "rsa" ? sequence(oid(OID.sha256WithRsa), nullValue()) : sequence(oid(OID.ecdsaWithSha256));
+  const tbs = sequence(explicit(0, smallInteger(2)), tbsFields[0] ?? Buffer.alloc(0), algorithm, ...tbsFields.slice(1));
+  const signature = await sign("sha256", tbs, signingKey);
+  return pemOf(sequence(tbs, algorithm, bitString(signature)));
+}
+
+function pemOf(der: Buffer): string {
+  const lines = der.toString("base64").match(/.{1,64}/g) ?? [];
+  return `-----BEGIN CERTIFICATE-----\n${lines.join("\n")}\n-----END CERTIFICATE-----\n`;
+}
+
+interface Validity {
   now: Date;
   validityDays: number;
 }
 
-/** Self-signed CA that may sign leaf certificates only (pathLen 0). */
-export async function createCa(params: CreateCaParams): Promise<x509.X509Certificate> {
-  const { keys } = params;
-  return x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: randomSerialNumber(),
-    name: subjectName(`${params.cluster} etcd CA`, params.subject),
-    ...validityPeriod(params.now, params.validityDays),
-    keys,
-    signingAlgorithm: signingAlgorithmFor(keys.privateKey),
-    extensions: [
-      new x509.BasicConstraintsExtension(true, 0, true),
-      new x509.KeyUsagesExtension(
-        x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature,
-        true,
-      ),
-      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
-    ],
-  });
+function validity({ now, validityDays }: Validity): Buffer {
+  const { notBefore, notAfter } = validityPeriod(now, validityDays);
+  return sequence(time(notBefore), time(notAfter));
 }
 
-export interface IssueParams {
-  ca: CertificateAuthority;
-  /** Public key of the host or client being certified. */
-  publicKey: CryptoKey;
-  now: Date;
-  validityDays: number;
+export interface CreateCaParams extends Validity {
+  subject: NameAttribute[];
+  /** The CA's own key: its public half (SPKI) and the key that signs. */
+  spki: Buffer;
+  signingKey: KeyObject;
 }
 
-/** A host's certificate: serverAuth + clientAuth, valid for its names and addresses (and localhost). */
-export function issueHostCertificate(
-  params: IssueParams & { host: HostIdentity; subject: SubjectFields },
-): Promise<x509.X509Certificate> {
-  return issueCertificate({ ...params, profile: hostProfile(params.host, params.subject) });
-}
-
-/** A client's certificate: clientAuth only; its CN is the etcd user name. */
-export function issueClientCertificate(
-  params: IssueParams & { name: string; subject: SubjectFields },
-): Promise<x509.X509Certificate> {
-  return issueCertificate({ ...params, profile: clientProfile(params.name, params.subject) });
-}
-
-export async function issueCertificate(params: IssueParams & { profile: LeafProfile }): Promise<x509.X509Certificate> {
-  const { ca, publicKey, profile } = params;
-  // keyEncipherment only means something for RSA (key transport); ECDSA keys just sign.
-  const keyUsages = isRsaKey(publicKey)
-    ? x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment
-    : x509.KeyUsageFlags.digitalSignature;
-  const extensions: x509.Extension[] = [
-    new x509.BasicConstraintsExtension(false, undefined, true),
-    new x509.KeyUsagesExtension(keyUsages, true),
-    new x509.ExtendedKeyUsageExtension(profile.extendedKeyUsages),
-    await authorityKeyIdentifier(ca.cert),
-    await x509.SubjectKeyIdentifierExtension.create(publicKey),
+/** Self-signed CA that may sign leaf certificates only (pathLen 0). Returns its PEM. */
+export function createCa(params: CreateCaParams): Promise<string> {
+  const name = encodeName(params.subject);
+  const extensions = [
+    basicConstraints(true),
+    keyUsage([KEY_USAGE.digitalSignature, KEY_USAGE.keyCertSign, KEY_USAGE.cRLSign]),
+    subjectKeyIdentifier(keyIdentifier(params.spki)),
   ];
-  if (profile.subjectAltNames.length > 0) {
-    extensions.push(new x509.SubjectAlternativeNameExtension(profile.subjectAltNames));
-  }
-  return x509.X509CertificateGenerator.create({
-    serialNumber: randomSerialNumber(),
-    subject: profile.subject,
-    issuer: ca.cert.subjectName,
-    ...validityPeriod(params.now, params.validityDays),
-    publicKey,
-    signingKey: ca.keys.privateKey,
-    signingAlgorithm: signingAlgorithmFor(ca.keys.privateKey),
-    extensions,
-  });
+  const serial = unsignedInteger(Buffer.from(randomSerialNumber(), "hex"));
+  return signedCertificate([serial, name, validity(params), name, params.spki, explicit(3, sequence(...extensions))], params.signingKey);
 }
 
-/** Reuses the CA's own key identifier, so chains still build when the CA was made by another tool. */
-async function authorityKeyIdentifier(caCert: x509.X509Certificate): Promise<x509.AuthorityKeyIdentifierExtension> {
-  const caKeyId = caCert.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId;
-  return caKeyId
-    ? new x509.AuthorityKeyIdentifierExtension(caKeyId)
-    : x509.AuthorityKeyIdentifierExtension.create(caCert.publicKey);
+export interface CertificateAuthority {
+  cert: CertificateFacts;
+  signingKey: KeyObject;
+}
+
+export interface IssueParams extends Validity {
+  ca: CertificateAuthority;
+  profile: LeafProfile;
+  /** The public key being certified (DER SPKI) and its algorithm. */
+  spki: Buffer;
+  algorithm: KeyAlgorithm;
+}
+
+/** A host or client certificate signed by the CA. Returns its PEM. */
+export function issueCertificate({ ca, profile, spki, algorithm, ...dates }: IssueParams): Promise<string> {
+  // keyEncipherment only means something for RSA (key transport); ECDSA keys just sign.
+  const usages = isRsa(algorithm) ? [KEY_USAGE.digitalSignature, KEY_USAGE.keyEncipherment] : [KEY_USAGE.digitalSignature];
+  const extensions = [
+    basicConstraints(false),
+    keyUsage(usages),
+    extension(OID.extendedKeyUsage, false, sequence(...profile.extendedKeyUsages.map((usage) => oid(EXTENDED_KEY_USAGE_OIDS[usage])))),
+    // The CA's own key identifier, so chains still build when the CA was made by another tool.
+    authorityKeyIdentifier(ca.cert.subjectKeyId ?? keyIdentifier(ca.cert.spki)),
+    subjectKeyIdentifier(keyIdentifier(spki)),
+  ];
+  const { dnsNames, ipAddresses } = profile.subjectAltNames;
+  if (dnsNames.length + ipAddresses.length > 0) {
+    extensions.push(extension(OID.subjectAltName, false, encodeGeneralNames(profile.subjectAltNames)));
+  }
+  const serial = unsignedInteger(Buffer.from(randomSerialNumber(), "hex"));
+  // The issuer is the CA's subject byte for byte: Go (etcd) matches issuer and subject as raw bytes.
+  const tbsFields = [serial, ca.cert.subjectDer, validity(dates), encodeName(profile.subject), spki, explicit(3, sequence(...extensions))];
+  return signedCertificate(tbsFields, ca.signingKey);
+}
+
+// --- Reading ----------------------------------------------------------------------------------
+
+/** What etcdboot needs to know of a certificate on disk. */
+export interface CertificateFacts {
+  pem: string;
+  /** Lower-case hex of the serial number's bytes. */
+  serial: string;
+  notBefore: Date;
+  notAfter: Date;
+  subject: NameAttribute[];
+  /** The subject Name as encoded (a CA's becomes its leaves' issuer). */
+  subjectDer: Buffer;
+  /** DER SubjectPublicKeyInfo. */
+  spki: Buffer;
+  subjectKeyId: Buffer | undefined;
+  /** Subject alternative names as comparable keys (see generalNameKeys). */
+  subjectAltNames: string[];
+  /** node:crypto's view of it, which checks signatures. */
+  x509: X509Certificate;
+}
+
+/** Reads a PEM certificate (the first, when the file holds a chain). Throws when it is not one. */
+export function readCertificate(pem: string): CertificateFacts {
+  const x509 = new X509Certificate(pem);
+  const [tbs] = childrenOf(readElement(x509.raw));
+  if (!tbs) throw new Error("malformed certificate");
+  // version [0], serial, signature, issuer, validity, subject, subjectPublicKeyInfo, then [1] [2] [3].
+  const fields = childrenOf(tbs);
+  const [serial, , , validityElement, subject, spki] = fields[0]?.tag === 0xa0 ? fields.slice(1) : fields;
+  if (!serial || !validityElement || !subject || !spki) throw new Error("malformed certificate");
+  const [notBefore, notAfter] = childrenOf(validityElement).map(readTime);
+  if (!notBefore || !notAfter) throw new Error("malformed certificate validity");
+  const extensions = readExtensions(fields.find((field) => field.tag === 0xa3));
+  const keyId = extensions.get(OID.subjectKeyIdentifier);
+  const altNames = extensions.get(OID.subjectAltName);
+  return {
+    pem,
+    serial: serial.contents.toString("hex"),
+    notBefore,
+    notAfter,
+    subject: readName(subject),
+    subjectDer: subject.encoded,
+    spki: spki.encoded,
+    subjectKeyId: keyId ? readElement(keyId).contents : undefined,
+    subjectAltNames: altNames ? generalNameKeys(readElement(altNames)) : [],
+    x509,
+  };
+}
+
+/** Extension values (the DER inside each extnValue OCTET STRING) by OID. */
+function readExtensions(wrapper: Element | undefined): Map<string, Buffer> {
+  const values = new Map<string, Buffer>();
+  const [list] = wrapper ? childrenOf(wrapper) : [];
+  for (const entry of list ? childrenOf(list) : []) {
+    const parts = childrenOf(entry);
+    const [id, value] = [parts[0], parts[parts.length - 1]];
+    if (id && value) values.set(readOid(id), value.contents);
+  }
+  return values;
 }
 
 /** Whether the certificate's signature verifies with the CA certificate's public key. */
-export async function isSignedBy(cert: x509.X509Certificate, caCert: x509.X509Certificate): Promise<boolean> {
+export function isSignedBy(cert: CertificateFacts, ca: CertificateFacts): boolean {
   try {
-    return await cert.verify({ publicKey: caCert.publicKey, signatureOnly: true });
+    return cert.x509.verify(ca.x509.publicKey);
   } catch {
     return false; // e.g. an RSA signature checked against an EC key
   }
-}
-
-/** Whether the certificate certifies the public half of this private key. */
-export function certifiesKey(cert: x509.X509Certificate, privateKeyPem: string): boolean {
-  return publicKeySpkiOf(privateKeyPem).equals(new Uint8Array(cert.publicKey.rawData));
 }

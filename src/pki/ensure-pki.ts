@@ -2,28 +2,14 @@
 // and write only what changed. No file is written until every key and certificate has been made.
 import { join } from "node:path";
 import { UserError } from "../errors.js";
-import { certificatePem, certifiesKey, createCa, issueCertificate, type CertificateAuthority } from "./certificates.js";
-import {
-  makePrivateDirectory,
-  PRIVATE_FILE_MODE,
-  PUBLIC_FILE_MODE,
-  readIfExists,
-  writeFileAtomic,
-  type FileWrite,
-} from "./files.js";
-import { exportPrivateKeyPem, generateKeyPair, importKeyPair, keyAlgorithmOf, type CryptoKeyPair } from "./keys.js";
-import { clientProfile, hostProfile, type LeafProfile } from "./profiles.js";
+import { forEachLimited } from "../write/concurrency.js";
+import { writeFileAtomic, type AtomicWrite } from "../write/atomic-file.js";
+import { createCa, issueCertificate, readCertificate, type CertificateAuthority, type CertificateFacts } from "./certificates.js";
+import { makePrivateDirectory, PRIVATE_FILE_MODE, PUBLIC_FILE_MODE, readIfExists } from "./files.js";
+import { generateKeyPair, readKeyPair, signingKeyOf, type KeyPair } from "./keys.js";
+import { clientProfile, hostProfile, subjectName, type LeafProfile } from "./profiles.js";
 import { reissueReason, type ExistingLeaf } from "./reuse.js";
-import {
-  pkiPaths,
-  type CertifiedKey,
-  type ClusterPki,
-  type IssueReason,
-  type KeyAlgorithm,
-  type PkiReport,
-  type PkiRequest,
-} from "./types.js";
-import { x509 } from "./x509.js";
+import { pkiPaths, type CertifiedKey, type ClusterPki, type IssueReason, type PkiReport, type PkiRequest } from "./types.js";
 
 type LeafKind = "host" | "client";
 
@@ -40,7 +26,7 @@ interface CaState {
   authority: CertificateAuthority;
   certPem: string;
   created: boolean;
-  writes: FileWrite[];
+  writes: AtomicWrite[];
 }
 
 interface LeafState {
@@ -48,7 +34,8 @@ interface LeafState {
   files: CertifiedKey;
   /** undefined: the files on disk were kept as they are. */
   reason: IssueReason | undefined;
-  writes: FileWrite[];
+  /** In order: a new key before its certificate. */
+  writes: AtomicWrite[];
 }
 
 /**
@@ -65,9 +52,10 @@ export async function ensurePki(req: PkiRequest): Promise<{ pki: ClusterPki; rep
   const [ca, leafStates] = await Promise.all([caReady, Promise.all(leaves.map((leaf) => ensureLeaf(leaf, req, caReady)))]);
 
   // Leaves before the CA: if we stop half-way, the next run sees leaves of an unknown CA and re-issues them.
-  for (const write of [...leafStates.flatMap((state) => state.writes), ...ca.writes]) {
-    await writeFileAtomic(write);
-  }
+  await forEachLimited(leafStates, async (state) => {
+    for (const write of state.writes) await writeFileAtomic(write);
+  });
+  for (const write of ca.writes) await writeFileAtomic(write);
   return { pki: clusterPki(ca, leafStates), report: report(ca, leafStates) };
 }
 
@@ -118,57 +106,58 @@ async function obtainCa(req: PkiRequest): Promise<CaState> {
 }
 
 /** An existing CA is never replaced silently: anything wrong with it is for the user to decide. */
-async function loadCa(certPem: string, keyPem: string, dir: string): Promise<CaState> {
+function loadCa(certPem: string, keyPem: string, dir: string): CaState {
   const replaceHint = `Fix it, or run with --replace-ca to make a new CA (which re-issues every certificate).`;
-  let cert: x509.X509Certificate;
-  let algorithm: KeyAlgorithm | undefined;
+  let cert: CertificateFacts;
+  let key: KeyPair;
   try {
-    cert = new x509.X509Certificate(certPem);
-    algorithm = keyAlgorithmOf(keyPem);
+    cert = readCertificate(certPem);
+    key = readKeyPair(keyPem);
   } catch (error) {
     throw new UserError(`Cannot read the CA in ${dir}: ${(error as Error).message}. ${replaceHint}`);
   }
-  if (algorithm === undefined) {
+  if (key.algorithm === undefined) {
     throw new UserError(`${join(dir, pkiPaths.caKey)} is not an ECDSA P-256, RSA 2048 or RSA 4096 key. ${replaceHint}`);
   }
-  if (!certifiesKey(cert, keyPem)) {
+  if (!cert.spki.equals(key.spki)) {
     throw new UserError(`${join(dir, pkiPaths.caKey)} is not the key of ${join(dir, pkiPaths.caCert)}. ${replaceHint}`);
   }
-  const keys = await importKeyPair(keyPem, algorithm);
-  return { authority: { cert, keys }, certPem, created: false, writes: [] };
+  return { authority: { cert, signingKey: signingKeyOf(keyPem) }, certPem, created: false, writes: [] };
 }
 
 async function newCa(req: PkiRequest, certPath: string, keyPath: string): Promise<CaState> {
-  const keys = await generateKeyPair(req.algorithm);
-  const cert = await createCa({
-    cluster: req.cluster,
-    subject: req.subject,
-    keys,
+  const key = await generateKeyPair(req.algorithm);
+  const signingKey = signingKeyOf(key.pem);
+  const certPem = await createCa({
+    subject: subjectName(`${req.cluster} etcd CA`, req.subject),
+    spki: key.spki,
+    signingKey,
     now: req.now,
     validityDays: req.caValidityDays,
   });
-  const certPem = certificatePem(cert);
-  const keyPem = await exportPrivateKeyPem(keys.privateKey);
   return {
-    authority: { cert, keys },
+    authority: { cert: readCertificate(certPem), signingKey },
     certPem,
     created: true,
-    writes: [
-      { path: keyPath, contents: keyPem, mode: PRIVATE_FILE_MODE },
-      { path: certPath, contents: certPem, mode: PUBLIC_FILE_MODE },
-    ],
+    writes: [privateWrite(keyPath, key.pem), publicWrite(certPath, certPem)],
   };
 }
 
+/** Keys and certificates get exactly their mode and reach the disk before they replace the old ones. */
+const privateWrite = (path: string, contents: string): AtomicWrite => ({ path, contents, mode: PRIVATE_FILE_MODE, exactMode: true, durable: true });
+const publicWrite = (path: string, contents: string): AtomicWrite => ({ path, contents, mode: PUBLIC_FILE_MODE, exactMode: true, durable: true });
+
 async function ensureLeaf(leaf: Leaf, req: PkiRequest, caReady: Promise<CaState>): Promise<LeafState> {
   const [certPem, keyPem] = await Promise.all([readIfExists(leaf.certPath), readIfExists(leaf.keyPath)]);
-  const existing = parseExistingLeaf(certPem, keyPem);
-  const [ca, key] = await Promise.all([caReady, leafKey(keyPem, req.algorithm)]);
+  const existingKey = keyPem === undefined ? undefined : readableKeyPair(keyPem);
+  const existingCert = certPem === undefined ? undefined : readableCertificate(certPem);
+  const [ca, key] = await Promise.all([caReady, leafKey(existingKey, req)]);
   // Every path below a generated key issues a certificate, so a new key is never thrown away:
-  // a missing or unreadable key means no `existing`, another algorithm means a reason.
-  if (existing === undefined) return issueLeaf(leaf, req, ca, key, "new");
+  // a missing or unreadable key means no existing leaf, another algorithm means a reason.
+  if (existingKey === undefined || existingCert === undefined) return issueLeaf(leaf, req, ca, key, "new");
   if (ca.created) return issueLeaf(leaf, req, ca, key, "new CA");
-  const reason = await reissueReason(existing, {
+  const existing: ExistingLeaf = { cert: existingCert, key: existingKey };
+  const reason = reissueReason(existing, {
     caCert: ca.authority.cert,
     algorithm: req.algorithm,
     profile: leaf.profile,
@@ -176,55 +165,46 @@ async function ensureLeaf(leaf: Leaf, req: PkiRequest, caReady: Promise<CaState>
     validityDays: req.validityDays,
   });
   if (reason !== undefined) return issueLeaf(leaf, req, ca, key, reason);
-  return { leaf, files: { certPem: existing.certPem, keyPem: existing.keyPem }, reason: undefined, writes: [] };
+  return { leaf, files: { certPem: existingCert.pem, keyPem: existingKey.pem }, reason: undefined, writes: [] };
 }
 
-interface LeafKey {
-  keys: CryptoKeyPair;
-  pem: string;
+interface LeafKey extends KeyPair {
   generated: boolean;
 }
 
 /** The existing key while it is of the requested algorithm (even when its certificate is re-issued); a new one otherwise. */
-async function leafKey(keyPem: string | undefined, algorithm: KeyAlgorithm): Promise<LeafKey> {
-  if (keyPem !== undefined && readableKeyAlgorithm(keyPem) === algorithm) {
-    return { keys: await importKeyPair(keyPem, algorithm), pem: keyPem, generated: false };
-  }
-  const keys = await generateKeyPair(algorithm);
-  return { keys, pem: await exportPrivateKeyPem(keys.privateKey), generated: true };
+async function leafKey(existing: KeyPair | undefined, req: PkiRequest): Promise<LeafKey> {
+  if (existing?.algorithm === req.algorithm) return { ...existing, generated: false };
+  return { ...(await generateKeyPair(req.algorithm)), generated: true };
 }
 
 async function issueLeaf(leaf: Leaf, req: PkiRequest, ca: CaState, key: LeafKey, reason: IssueReason): Promise<LeafState> {
-  const cert = await issueCertificate({
+  const certPem = await issueCertificate({
     ca: ca.authority,
     profile: leaf.profile,
-    publicKey: key.keys.publicKey,
+    spki: key.spki,
+    algorithm: req.algorithm,
     now: req.now,
     validityDays: req.validityDays,
   });
-  const files = { certPem: certificatePem(cert), keyPem: key.pem };
-  const certWrite = { path: leaf.certPath, contents: files.certPem, mode: PUBLIC_FILE_MODE };
-  const keyWrite = { path: leaf.keyPath, contents: files.keyPem, mode: PRIVATE_FILE_MODE };
+  const certWrite = publicWrite(leaf.certPath, certPem);
   // Key first: a run stopped in between leaves a certificate that does not match its key, which the next run re-issues.
-  return { leaf, files, reason, writes: key.generated ? [keyWrite, certWrite] : [certWrite] };
+  const writes = key.generated ? [privateWrite(leaf.keyPath, key.pem), certWrite] : [certWrite];
+  return { leaf, files: { certPem, keyPem: key.pem }, reason, writes };
 }
 
-function readableKeyAlgorithm(keyPem: string): KeyAlgorithm | undefined {
+/** Unreadable files count as missing: there is nothing to keep, and the leaf is issued anew. */
+function readableKeyPair(pem: string): KeyPair | undefined {
   try {
-    return keyAlgorithmOf(keyPem);
+    return readKeyPair(pem);
   } catch {
     return undefined;
   }
 }
 
-/** Both files present and readable; otherwise there is nothing to keep and the leaf counts as new. */
-function parseExistingLeaf(
-  certPem: string | undefined,
-  keyPem: string | undefined,
-): (ExistingLeaf & { certPem: string }) | undefined {
-  if (certPem === undefined || keyPem === undefined) return undefined;
+function readableCertificate(pem: string): CertificateFacts | undefined {
   try {
-    return { cert: new x509.X509Certificate(certPem), certPem, keyPem, keyAlgorithm: keyAlgorithmOf(keyPem) };
+    return readCertificate(pem);
   } catch {
     return undefined;
   }

@@ -1,49 +1,41 @@
-// Key pairs for the KeyAlgorithms etcdboot offers, and their PEM form (unencrypted PKCS#8).
-import { createPrivateKey, createPublicKey, webcrypto, type KeyObject } from "node:crypto";
+// Key pairs for the KeyAlgorithms etcdboot offers, as PEM text (unencrypted PKCS#8) plus the
+// public half in DER (SubjectPublicKeyInfo), which is what a certificate carries.
+import { createPrivateKey, createPublicKey, generateKeyPair as generateNodeKeyPair, type KeyObject } from "node:crypto";
 import type { KeyAlgorithm } from "./types.js";
-import { x509 } from "./x509.js";
 
-export type CryptoKey = webcrypto.CryptoKey;
-export type CryptoKeyPair = webcrypto.CryptoKeyPair;
-
-/** All signatures made by etcdboot use SHA-256 (ECDSA or RSASSA-PKCS1-v1_5). */
-const SIGNATURE_HASH = "SHA-256";
-const RSA_EXPONENT_65537 = new Uint8Array([0x01, 0x00, 0x01]);
-
-const ecdsaP256: webcrypto.EcKeyImportParams = { name: "ECDSA", namedCurve: "P-256" };
-const rsaPkcs1Sha256: webcrypto.RsaHashedImportParams = { name: "RSASSA-PKCS1-v1_5", hash: SIGNATURE_HASH };
-
-function importParams(algorithm: KeyAlgorithm): webcrypto.EcKeyImportParams | webcrypto.RsaHashedImportParams {
-  return algorithm === "ecdsa-p256" ? ecdsaP256 : rsaPkcs1Sha256;
+export interface KeyPair {
+  /** The private key as found on disk or as made: PEM. */
+  pem: string;
+  /** undefined: a key type etcdboot does not make (say P-384 or Ed25519). */
+  algorithm: KeyAlgorithm | undefined;
+  /** DER SubjectPublicKeyInfo of the public half. */
+  spki: Buffer;
 }
 
-function rsaModulusLength(algorithm: "rsa-2048" | "rsa-4096"): number {
-  return algorithm === "rsa-2048" ? 2048 : 4096;
-}
+const PKCS8_PEM = { type: "pkcs8", format: "pem" } as const;
+const SPKI_DER = { type: "spki", format: "der" } as const;
 
-export async function generateKeyPair(algorithm: KeyAlgorithm): Promise<CryptoKeyPair> {
-  // Extractable, so the private key can be written out as PKCS#8.
-  const usages: webcrypto.KeyUsage[] = ["sign", "verify"];
-  if (algorithm === "ecdsa-p256") return webcrypto.subtle.generateKey(ecdsaP256, true, usages);
-  return webcrypto.subtle.generateKey(
-    { ...rsaPkcs1Sha256, modulusLength: rsaModulusLength(algorithm), publicExponent: RSA_EXPONENT_65537 },
-    true,
-    usages,
-  );
-}
-
-export async function exportPrivateKeyPem(privateKey: CryptoKey): Promise<string> {
-  const pkcs8 = await webcrypto.subtle.exportKey("pkcs8", privateKey);
-  return `${x509.PemConverter.encode(pkcs8, "PRIVATE KEY")}\n`;
+/**
+ * A new key pair. OpenSSL makes and encodes it on libuv's thread pool, so the keys of many
+ * hosts are made on every core at once (RSA key generation is the slowest step of a build).
+ */
+export async function generateKeyPair(algorithm: KeyAlgorithm): Promise<KeyPair & { algorithm: KeyAlgorithm }> {
+  const encodings = { privateKeyEncoding: PKCS8_PEM, publicKeyEncoding: SPKI_DER };
+  const { pem, spki } = await new Promise<{ pem: string; spki: Buffer }>((resolve, reject) => {
+    const done = (error: Error | null, spki: Buffer, pem: string) => (error ? reject(error) : resolve({ pem, spki }));
+    if (algorithm === "ecdsa-p256") generateNodeKeyPair("ec", { namedCurve: "P-256", ...encodings }, done);
+    else generateNodeKeyPair("rsa", { modulusLength: algorithm === "rsa-2048" ? 2048 : 4096, publicExponent: 0x10001, ...encodings }, done);
+  });
+  return { pem, algorithm, spki };
 }
 
 /**
- * The KeyAlgorithm of a PEM private key, or undefined when it is none of ours (say P-384 or
- * Ed25519). Accepts PKCS#8 and the PKCS#1 / SEC1 files older tools (cfssl, openssl) write.
- * Throws when the text is not an unencrypted private key.
+ * Reads a PEM private key: PKCS#8, or the PKCS#1 / SEC1 files older tools (cfssl, openssl)
+ * write. Throws when the text is not an unencrypted private key.
  */
-export function keyAlgorithmOf(privateKeyPem: string): KeyAlgorithm | undefined {
-  return keyAlgorithmOfKeyObject(createPrivateKey(privateKeyPem));
+export function readKeyPair(pem: string): KeyPair {
+  const key = createPrivateKey(pem);
+  return { pem, algorithm: keyAlgorithmOfKeyObject(key), spki: createPublicKey(key).export(SPKI_DER) };
 }
 
 function keyAlgorithmOfKeyObject(key: KeyObject): KeyAlgorithm | undefined {
@@ -54,31 +46,11 @@ function keyAlgorithmOfKeyObject(key: KeyObject): KeyAlgorithm | undefined {
   return undefined;
 }
 
-/** Imports a PEM private key of a known algorithm as a WebCrypto key pair (the public half is derived). */
-export async function importKeyPair(privateKeyPem: string, algorithm: KeyAlgorithm): Promise<CryptoKeyPair> {
-  const privateKeyObject = createPrivateKey(privateKeyPem);
-  const actual = keyAlgorithmOfKeyObject(privateKeyObject);
-  if (actual !== algorithm) throw new Error(`expected a ${algorithm} key, found ${actual ?? "an unsupported key"}`);
-  const pkcs8 = privateKeyObject.export({ type: "pkcs8", format: "der" });
-  const spki = createPublicKey(privateKeyObject).export({ type: "spki", format: "der" });
-  const params = importParams(algorithm);
-  const [privateKey, publicKey] = await Promise.all([
-    webcrypto.subtle.importKey("pkcs8", pkcs8, params, true, ["sign"]),
-    webcrypto.subtle.importKey("spki", spki, params, true, ["verify"]),
-  ]);
-  return { privateKey, publicKey };
+/** The key a CA signs with. */
+export function signingKeyOf(pem: string): KeyObject {
+  return createPrivateKey(pem);
 }
 
-/** DER SubjectPublicKeyInfo of the public half of a PEM private key (any algorithm). */
-export function publicKeySpkiOf(privateKeyPem: string): Buffer {
-  return createPublicKey(createPrivateKey(privateKeyPem)).export({ type: "spki", format: "der" });
-}
-
-/** The signature algorithm a key signs certificates with. */
-export function signingAlgorithmFor(signingKey: CryptoKey): webcrypto.EcdsaParams {
-  return { name: signingKey.algorithm.name, hash: SIGNATURE_HASH };
-}
-
-export function isRsaKey(key: CryptoKey): boolean {
-  return key.algorithm.name === "RSASSA-PKCS1-v1_5";
+export function isRsa(algorithm: KeyAlgorithm | undefined): boolean {
+  return algorithm === "rsa-2048" || algorithm === "rsa-4096";
 }

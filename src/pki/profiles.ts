@@ -1,17 +1,19 @@
 // What a host or client certificate must say: subject, subject alternative names and purposes.
 // Used both to issue a certificate and to tell whether an existing one still says the same.
+import type { NameAttribute, SubjectAltNames } from "./names.js";
 import type { HostIdentity, SubjectFields } from "./types.js";
-import { x509 } from "./x509.js";
+
+export type ExtendedKeyUsage = "serverAuth" | "clientAuth";
 
 export interface LeafProfile {
-  subject: x509.JsonName;
-  subjectAltNames: x509.JsonGeneralName[];
-  extendedKeyUsages: x509.ExtendedKeyUsage[];
+  subject: NameAttribute[];
+  subjectAltNames: SubjectAltNames;
+  extendedKeyUsages: ExtendedKeyUsage[];
 }
 
 /** cfssl's order: C, ST, L, O, OU, then CN. Empty fields are left out. */
-export function subjectName(commonName: string, fields: SubjectFields): x509.JsonName {
-  const ordered: [string, string | undefined][] = [
+export function subjectName(commonName: string, fields: SubjectFields): NameAttribute[] {
+  const ordered: [NameAttribute["type"], string | undefined][] = [
     ["C", fields.C],
     ["ST", fields.ST],
     ["L", fields.L],
@@ -19,17 +21,15 @@ export function subjectName(commonName: string, fields: SubjectFields): x509.Jso
     ["OU", fields.OU],
     ["CN", commonName],
   ];
-  return ordered.filter((entry): entry is [string, string] => !!entry[1]).map(([type, value]) => ({ [type]: [value] }));
+  return ordered.filter((entry): entry is [string, string] => !!entry[1]).map(([type, value]) => ({ type, value }));
 }
 
 /** DNS: the host name, its dnsNames, localhost; IP: its addresses, 127.0.0.1. First occurrence wins. */
-export function hostSubjectAltNames(host: HostIdentity): x509.JsonGeneralName[] {
-  const dnsNames = unique([host.name, ...host.dnsNames, "localhost"]);
-  const ipAddresses = unique([...host.ipAddresses, "127.0.0.1"]);
-  return [
-    ...dnsNames.map((value): x509.JsonGeneralName => ({ type: x509.DNS, value })),
-    ...ipAddresses.map((value): x509.JsonGeneralName => ({ type: x509.IP, value })),
-  ];
+export function hostSubjectAltNames(host: HostIdentity): SubjectAltNames {
+  return {
+    dnsNames: unique([host.name, ...host.dnsNames, "localhost"]),
+    ipAddresses: unique([...host.ipAddresses, "127.0.0.1"]),
+  };
 }
 
 /** Hosts serve etcd clients and peers, and are themselves clients of their peers. */
@@ -37,7 +37,7 @@ export function hostProfile(host: HostIdentity, fields: SubjectFields): LeafProf
   return {
     subject: subjectName(host.name, fields),
     subjectAltNames: hostSubjectAltNames(host),
-    extendedKeyUsages: [x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth],
+    extendedKeyUsages: ["serverAuth", "clientAuth"],
   };
 }
 
@@ -45,8 +45,8 @@ export function hostProfile(host: HostIdentity, fields: SubjectFields): LeafProf
 export function clientProfile(name: string, fields: SubjectFields): LeafProfile {
   return {
     subject: subjectName(name, fields),
-    subjectAltNames: [],
-    extendedKeyUsages: [x509.ExtendedKeyUsage.clientAuth],
+    subjectAltNames: { dnsNames: [], ipAddresses: [] },
+    extendedKeyUsages: ["clientAuth"],
   };
 }
 

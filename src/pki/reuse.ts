@@ -1,18 +1,17 @@
 // Whether a host or client certificate already on disk can be kept, and if not, why.
-import { certifiesKey, DAY_MS, isSignedBy } from "./certificates.js";
+import { DAY_MS, isSignedBy, type CertificateFacts } from "./certificates.js";
+import type { KeyPair } from "./keys.js";
+import { sameName, wantedGeneralNameKeys } from "./names.js";
 import type { LeafProfile } from "./profiles.js";
 import type { IssueReason, KeyAlgorithm } from "./types.js";
-import { x509 } from "./x509.js";
 
 export interface ExistingLeaf {
-  cert: x509.X509Certificate;
-  keyPem: string;
-  /** undefined: a key type etcdboot does not make. */
-  keyAlgorithm: KeyAlgorithm | undefined;
+  cert: CertificateFacts;
+  key: KeyPair;
 }
 
 export interface WantedLeaf {
-  caCert: x509.X509Certificate;
+  caCert: CertificateFacts;
   algorithm: KeyAlgorithm;
   profile: LeafProfile;
   now: Date;
@@ -25,11 +24,11 @@ export function renewalWindowMs(validityDays: number): number {
 }
 
 /** Why the existing certificate and key cannot be kept as they are, or undefined when they can. */
-export async function reissueReason(existing: ExistingLeaf, wanted: WantedLeaf): Promise<IssueReason | undefined> {
-  if (!(await isSignedBy(existing.cert, wanted.caCert))) return "other CA";
-  if (existing.keyAlgorithm !== wanted.algorithm) return "algorithm changed";
+export function reissueReason(existing: ExistingLeaf, wanted: WantedLeaf): IssueReason | undefined {
+  if (!isSignedBy(existing.cert, wanted.caCert)) return "other CA";
+  if (existing.key.algorithm !== wanted.algorithm) return "algorithm changed";
   // The key was replaced behind our back: there is no certificate for it yet.
-  if (!certifiesKey(existing.cert, existing.keyPem)) return "new";
+  if (!existing.cert.spki.equals(existing.key.spki)) return "new";
   if (!hasSameNames(existing.cert, wanted.profile)) return "names changed";
   if (existing.cert.notAfter.getTime() - wanted.now.getTime() < renewalWindowMs(wanted.validityDays)) {
     return "expires soon";
@@ -37,17 +36,10 @@ export async function reissueReason(existing: ExistingLeaf, wanted: WantedLeaf):
   return undefined;
 }
 
-/** Same subject (CN and the spec's fields) and the same SANs, in any order. */
-function hasSameNames(cert: x509.X509Certificate, profile: LeafProfile): boolean {
-  if (cert.subject !== new x509.Name(profile.subject).toString()) return false;
-  const existingNames = cert.getExtension(x509.SubjectAlternativeNameExtension)?.names.toJSON() ?? [];
-  // Round-trip the wanted names through the same encoding, so e.g. IPv6 spellings compare equal.
-  const wantedNames = new x509.SubjectAlternativeNameExtension(profile.subjectAltNames).names.toJSON();
-  return sameSet(existingNames.map(generalNameKey), wantedNames.map(generalNameKey));
-}
-
-function generalNameKey(name: x509.JsonGeneralName): string {
-  return `${name.type}:${name.value}`;
+/** Same subject and the same SANs, in any order. */
+function hasSameNames(cert: CertificateFacts, profile: LeafProfile): boolean {
+  if (!sameName(cert.subject, profile.subject)) return false;
+  return sameSet(cert.subjectAltNames, wantedGeneralNameKeys(profile.subjectAltNames));
 }
 
 function sameSet(a: string[], b: string[]): boolean {

@@ -2,15 +2,15 @@
 
 import { clientUrl, peerUrl } from "../etcd/config.js";
 import type { OutputFile } from "../encoders/output-tree.js";
-import { x509 } from "../pki/x509.js";
+import { readCertificate } from "../pki/certificates.js";
 import type { ClusterPki } from "../pki/types.js";
 import { sha256Hex } from "../release/hash.js";
 import type { Spec } from "../spec/types.js";
 import type { Bootstrap, BuildState, RetiredMember } from "./types.js";
 
 export function certificateInfo(certPem: string): { serial: string; notAfter: string } {
-  const certificate = new x509.X509Certificate(certPem);
-  return { serial: certificate.serialNumber.toLowerCase(), notAfter: certificate.notAfter.toISOString() };
+  const certificate = readCertificate(certPem);
+  return { serial: certificate.serial, notAfter: certificate.notAfter.toISOString() };
 }
 
 export function assembleState(

@@ -1,14 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, test, type TestContext } from "node:test";
-import {
-  certificatePem,
-  createCa,
-  issueClientCertificate,
-  issueHostCertificate,
-  randomSerialNumber,
-  type CertificateAuthority,
-} from "../../src/pki/certificates.js";
-import { exportPrivateKeyPem, generateKeyPair } from "../../src/pki/keys.js";
+import "reflect-metadata"; // @peculiar/x509 needs it loaded first
+import * as peculiar from "@peculiar/x509";
+import { webcrypto } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { createCa, randomSerialNumber, readCertificate, type CertificateAuthority } from "../../src/pki/certificates.js";
+import { wantedGeneralNameKeys } from "../../src/pki/names.js";
+import { clientProfile, hostProfile } from "../../src/pki/profiles.js";
 import type { HostIdentity, KeyAlgorithm } from "../../src/pki/types.js";
 import {
   certificateDates,
@@ -16,6 +14,8 @@ import {
   certificateSubject,
   DAY_MS,
   FIXED_NOW,
+  makeCa,
+  makeLeaf,
   openssl,
   publicKeyOfCertificate,
   publicKeyOfPrivateKey,
@@ -32,26 +32,23 @@ const host: HostIdentity = {
   ipAddresses: ["10.0.0.1", "127.0.0.1", "fd00::1"],
 };
 
-async function newCa(algorithm: KeyAlgorithm = "ecdsa-p256", cluster = "demo"): Promise<CertificateAuthority> {
-  const keys = await generateKeyPair(algorithm);
-  return { cert: await createCa({ cluster, subject, keys, now: FIXED_NOW, validityDays: 3650 }), keys };
-}
+const newCa = (algorithm: KeyAlgorithm = "ecdsa-p256", cluster = "demo"): Promise<CertificateAuthority> => makeCa(algorithm, subject, cluster);
 
 /** CA, host and client certificates (and keys) of one algorithm, as files for openssl. */
 async function issueAll(t: TestContext, algorithm: KeyAlgorithm) {
   const dir = await temporaryDirectory(t);
   const ca = await newCa(algorithm);
-  const [hostKeys, clientKeys] = await Promise.all([generateKeyPair(algorithm), generateKeyPair(algorithm)]);
-  const common = { ca, subject, now: FIXED_NOW, validityDays: 365 };
-  const hostCert = await issueHostCertificate({ ...common, host, publicKey: hostKeys.publicKey });
-  const clientCert = await issueClientCertificate({ ...common, name: "admin", publicKey: clientKeys.publicKey });
+  const [hostLeaf, clientLeaf] = await Promise.all([
+    makeLeaf(ca, hostProfile(host, subject), algorithm),
+    makeLeaf(ca, clientProfile("admin", subject), algorithm),
+  ]);
   return {
     dir,
-    ca: await writeTextFile(dir, "ca.crt", certificatePem(ca.cert)),
-    host: await writeTextFile(dir, "host.crt", certificatePem(hostCert)),
-    hostKey: await writeTextFile(dir, "host.key", await exportPrivateKeyPem(hostKeys.privateKey)),
-    client: await writeTextFile(dir, "client.crt", certificatePem(clientCert)),
-    clientKey: await writeTextFile(dir, "client.key", await exportPrivateKeyPem(clientKeys.privateKey)),
+    ca: await writeTextFile(dir, "ca.crt", ca.cert.pem),
+    host: await writeTextFile(dir, "host.crt", hostLeaf.certPem),
+    hostKey: await writeTextFile(dir, "host.key", hostLeaf.key.pem),
+    client: await writeTextFile(dir, "client.crt", clientLeaf.certPem),
+    clientKey: await writeTextFile(dir, "client.key", clientLeaf.key.pem),
   };
 }
 
@@ -136,7 +133,7 @@ describe("certificates (checked by openssl)", () => {
   test("a certificate from another CA does not verify", async (t) => {
     const files = await issueAll(t, "ecdsa-p256");
     const otherCa = await newCa("ecdsa-p256", "demo"); // even with the very same subject
-    const otherCaPath = await writeTextFile(files.dir, "other-ca.crt", certificatePem(otherCa.cert));
+    const otherCaPath = await writeTextFile(files.dir, "other-ca.crt", otherCa.cert.pem);
     for (const cert of [files.host, files.client]) {
       const result = verifyChain(otherCaPath, cert);
       assert.notEqual(result.status, 0);
@@ -155,5 +152,46 @@ describe("certificates (checked by openssl)", () => {
     const printed = openssl("x509", "-in", files.host, "-noout", "-serial").trim().replace("serial=", "");
     assert.ok(BigInt(`0x${printed}`) > 0n);
     assert.ok(printed.length <= 32);
+  });
+
+  test("long names, non-ASCII subjects and dates after 2049 are encoded as openssl and node read them", async (t) => {
+    const dir = await temporaryDirectory(t);
+    const longName = `${"a".repeat(63)}.${"b".repeat(63)}.${"c".repeat(63)}.example.com`;
+    const unicodeSubject = { C: "JP", L: "東京", O: "Zürich & Co" };
+    const ca = await makeCa("ecdsa-p256", unicodeSubject);
+    const profile = hostProfile({ name: "etcd-1", dnsNames: [longName], ipAddresses: ["2001:db8::7"] }, unicodeSubject);
+    const { certPem } = await makeLeaf(ca, profile);
+    const caPath = await writeTextFile(dir, "ca.crt", ca.cert.pem);
+    const path = await writeTextFile(dir, "host.crt", certPem);
+    assert.equal(verifyChain(caPath, path).status, 0);
+    assert.equal(
+      openssl("x509", "-in", path, "-noout", "-subject", "-nameopt", "oneline,-esc_msb").trim(),
+      "subject=C = JP, L = 東京, O = Zürich & Co, CN = etcd-1",
+    );
+    assert.match(certificateExtensions(path).get("Subject Alternative Name")?.value ?? "", new RegExp(`DNS:${longName}, `));
+    const read = readCertificate(certPem);
+    assert.deepEqual(read.subject, profile.subject);
+    assert.deepEqual(new Set(read.subjectAltNames), new Set(wantedGeneralNameKeys(profile.subjectAltNames)));
+    // A 30-year CA outlives 2049: its NotAfter is a GeneralizedTime.
+    const pem2055 = await createCa({ subject: profile.subject, spki: ca.cert.spki, signingKey: ca.signingKey, now: FIXED_NOW, validityDays: 30 * 365 });
+    const path2055 = await writeTextFile(dir, "ca-2055.crt", pem2055);
+    assert.equal(certificateDates(path2055).notAfter.toISOString(), "2055-02-22T12:00:00.000Z");
+    assert.deepEqual(readCertificate(pem2055).notAfter, certificateDates(path2055).notAfter);
+  });
+
+  test("an independent decoder (@peculiar/x509) reads the same certificate", async (t) => {
+    const files = await issueAll(t, "ecdsa-p256");
+    const [caPem, hostPem] = await Promise.all([readFile(files.ca, "utf8"), readFile(files.host, "utf8")]);
+    const cert = new peculiar.X509Certificate(hostPem);
+    const caCert = new peculiar.X509Certificate(caPem);
+    assert.equal(cert.subject, "C=DE, ST=Berlin, L=Berlin, O=Acme, OU=Platform, CN=etcd-1");
+    assert.equal(cert.issuer, caCert.subject);
+    assert.equal(cert.serialNumber.toLowerCase(), readCertificate(hostPem).serial);
+    const san = cert.getExtension(peculiar.SubjectAlternativeNameExtension)?.names.toJSON().map((n) => `${n.type}:${n.value}`);
+    assert.deepEqual(san, ["dns:etcd-1", "dns:etcd-1.example.com", "dns:localhost", "dns:etcd.example.com", "ip:10.0.0.1", "ip:127.0.0.1", "ip:fd00::1"]);
+    assert.equal(cert.getExtension(peculiar.BasicConstraintsExtension)?.ca, false);
+    assert.deepEqual([...(cert.getExtension(peculiar.ExtendedKeyUsageExtension)?.usages ?? [])], [peculiar.ExtendedKeyUsage.serverAuth, peculiar.ExtendedKeyUsage.clientAuth]);
+    peculiar.cryptoProvider.set(webcrypto as never); // its Crypto type is the DOM one
+    assert.equal(await cert.verify({ publicKey: caCert.publicKey, signatureOnly: true }), true);
   });
 });

@@ -1,11 +1,13 @@
 import assert from "node:assert/strict";
-import { copyFile, readdir, readFile, stat, unlink, writeFile } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { copyFile, mkdir, readdir, readFile, stat, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, test, type TestContext } from "node:test";
 import { UserError } from "../../src/errors.js";
 import { ensurePki } from "../../src/pki/ensure-pki.js";
-import { exportPrivateKeyPem, generateKeyPair } from "../../src/pki/keys.js";
+import { generateKeyPair } from "../../src/pki/keys.js";
 import { pkiPaths } from "../../src/pki/types.js";
+import { requirePrerequisites } from "../harness/prerequisites.js";
 import {
   certificateDates,
   certificateExtensions,
@@ -228,9 +230,40 @@ describe("ensurePki", () => {
     });
   }
 
+  test("a CA and a host certificate made by cfssl (the runbooks' way) are adopted: that host kept, the rest chain to the cfssl CA", async (t) => {
+    if (!requirePrerequisites(t, { commands: ["cfssl", "cfssljson"] })) return;
+    const work = await temporaryDirectory(t);
+    const names = [{ C: "DE", O: "Acme" }];
+    const key = { algo: "ecdsa", size: 256 };
+    await writeFile(join(work, "ca-csr.json"), JSON.stringify({ CN: "demo etcd CA", key, names }));
+    const hosts = ["etcd-1", "etcd-1.example.com", "localhost", "10.0.0.1", "127.0.0.1"];
+    await writeFile(join(work, "etcd-1-csr.json"), JSON.stringify({ CN: "etcd-1", hosts, key, names }));
+    const profile = { usages: ["signing", "key encipherment", "server auth", "client auth"], expiry: "87600h" };
+    await writeFile(join(work, "ca-config.json"), JSON.stringify({ signing: { default: profile } }));
+    const sh = (script: string) => execFileSync("sh", ["-c", script], { cwd: work, stdio: "pipe" });
+    sh("cfssl gencert -initca ca-csr.json | cfssljson -bare ca");
+    sh("cfssl gencert -ca ca.pem -ca-key ca-key.pem -config ca-config.json etcd-1-csr.json | cfssljson -bare etcd-1");
+
+    const dir = join(work, "pki", "demo");
+    await mkdir(join(dir, "hosts"), { recursive: true });
+    for (const [from, to] of [["ca.pem", pkiPaths.caCert], ["ca-key.pem", pkiPaths.caKey], ["etcd-1.pem", pkiPaths.hostCert("etcd-1")], ["etcd-1-key.pem", pkiPaths.hostKey("etcd-1")]]) {
+      await copyFile(join(work, from as string), join(dir, to as string));
+    }
+    // cfssl's certificates are dated by the machine's clock, so this run is too.
+    const req = pkiRequest(dir, { now: new Date() });
+    const { report } = await ensurePki(req);
+    assert.equal(report.caCreated, false);
+    assert.deepEqual(report.reused, [{ kind: "host", name: "etcd-1" }]);
+    assert.deepEqual(report.issued, [{ kind: "host", name: "etcd-2", reason: "new" }, { kind: "client", name: "admin", reason: "new" }]);
+    assertEveryLeafVerifies(dir, join(dir, pkiPaths.caCert), req.now);
+    const caKeyId = certificateExtensions(join(dir, pkiPaths.caCert)).get("Subject Key Identifier")?.value;
+    assert.equal(certificateExtensions(join(dir, pkiPaths.hostCert("etcd-2"))).get("Authority Key Identifier")?.value, caKeyId);
+    assert.equal((await ensurePki(req)).report.issued.length, 0);
+  });
+
   test("a ca.key that is not ca.crt's key is refused, not replaced", async (t) => {
     const { dir, req } = await firstRun(t);
-    const strangerKey = await exportPrivateKeyPem((await generateKeyPair("ecdsa-p256")).privateKey);
+    const strangerKey = (await generateKeyPair("ecdsa-p256")).pem;
     await writeFile(join(dir, pkiPaths.caKey), strangerKey);
     await assert.rejects(ensurePki(req), (error: unknown) => error instanceof UserError && /is not the key of/.test(error.message));
   });

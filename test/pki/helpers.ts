@@ -5,11 +5,30 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
-import type { PkiRequest } from "../../src/pki/types.js";
+import { createCa, issueCertificate, readCertificate, type CertificateAuthority } from "../../src/pki/certificates.js";
+import { generateKeyPair, signingKeyOf, type KeyPair } from "../../src/pki/keys.js";
+import type { LeafProfile } from "../../src/pki/profiles.js";
+import { subjectName } from "../../src/pki/profiles.js";
+import type { KeyAlgorithm, PkiRequest, SubjectFields } from "../../src/pki/types.js";
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
 /** Whole seconds: certificate times have no fractions. */
 export const FIXED_NOW = new Date("2025-03-01T12:00:00Z");
+
+/** A new CA ("<cluster> etcd CA"), valid for ten years from FIXED_NOW. */
+export async function makeCa(algorithm: KeyAlgorithm, subject: SubjectFields, cluster = "demo"): Promise<CertificateAuthority> {
+  const key = await generateKeyPair(algorithm);
+  const signingKey = signingKeyOf(key.pem);
+  const pem = await createCa({ subject: subjectName(`${cluster} etcd CA`, subject), spki: key.spki, signingKey, now: FIXED_NOW, validityDays: 3650 });
+  return { cert: readCertificate(pem), signingKey };
+}
+
+/** A new key and a certificate for it from the CA, valid for a year from FIXED_NOW. */
+export async function makeLeaf(ca: CertificateAuthority, profile: LeafProfile, algorithm: KeyAlgorithm = "ecdsa-p256"): Promise<{ certPem: string; key: KeyPair }> {
+  const key = await generateKeyPair(algorithm);
+  const certPem = await issueCertificate({ ca, profile, spki: key.spki, algorithm, now: FIXED_NOW, validityDays: 365 });
+  return { certPem, key };
+}
 
 /** A fresh folder under the OS temp dir, removed when the test ends. Keys live only there. */
 export async function temporaryDirectory(t: TestContext): Promise<string> {
