@@ -8,9 +8,8 @@ import { EXIT_FAILURE, EXIT_USAGE, UsageError, UserError } from "../errors.js";
 import { HELP } from "./help.js";
 import { EC2_USER_DATA_LIMIT } from "../encoders/output-tree.js";
 import { runBuild } from "../ops/build.js";
-import { addMember, formatStatusTable, openCluster, promoteMember, removeMember, statusRows, surveyCluster, updateMember, type ClusterSession } from "../ops/cluster.js";
+import type { ClusterSession } from "../ops/cluster.js";
 import { formatCertificates, listCertificates } from "../ops/certs.js";
-import { runPin } from "../ops/pin.js";
 import { assembleChangePlan, formatChangePlan } from "../state/change-plan.js";
 import { defaultCacheDir } from "../release/cache-dir.js";
 import type { FetchOptions } from "../release/fetch-release.js";
@@ -99,6 +98,7 @@ async function build(args: string[], io: Io): Promise<number> {
 async function pin(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(args, fetchOptions, 1);
   if (values.help) return (io.out(HELP.pin), 0);
+  const { runPin } = await import("../ops/pin.js"); // loads the HTTP client: only pin and build with bundled releases need it
   const report = await runPin({ specFile: positionals[0] ?? "cluster.yaml", fetch: fetchSettings(values, io) });
   for (const release of report.releases) io.out(`etcd ${release.version} ${release.arch}: sha256 ${release.sha256}`);
   io.out(report.changed ? `wrote ${report.lockPath}` : `${report.lockPath} is up to date`);
@@ -123,8 +123,11 @@ const clusterOptions = {
   help: { type: "boolean", short: "h", default: false },
 } satisfies ParseArgsConfig["options"];
 
+/** The commands that talk to the cluster load its client (and the HTTP stack) only when run. */
+const clusterOps = () => import("../ops/cluster.js");
+
 async function withCluster<T>(specFile: string, pkiRoot: string, act: (session: ClusterSession) => Promise<T>): Promise<T> {
-  const session = await openCluster(specFile, pkiRoot);
+  const session = await (await clusterOps()).openCluster(specFile, pkiRoot);
   try {
     return await act(session);
   } finally {
@@ -135,6 +138,7 @@ async function withCluster<T>(specFile: string, pkiRoot: string, act: (session: 
 async function status(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(args, clusterOptions, 1);
   if (values.help) return (io.out(HELP.status), 0);
+  const { formatStatusTable, statusRows, surveyCluster } = await clusterOps();
   const rows = await withCluster(positionals[0] ?? "cluster.yaml", values.pki, async (session) => statusRows(await surveyCluster(session)));
   io.out(values.json ? JSON.stringify(rows, null, 2) : formatStatusTable(rows));
   const sick = rows.filter((r) => !r.healthy);
@@ -148,6 +152,7 @@ async function members(args: string[], io: Io): Promise<number> {
   if (values.help || action === undefined) return (io.out(HELP.members), values.help ? 0 : EXIT_USAGE);
   if (host === undefined) throw new UsageError(`members ${action} needs a HOST (etcdboot members --help)`);
   const specFile = specArg ?? "cluster.yaml";
+  const { addMember, promoteMember, removeMember, updateMember } = await clusterOps();
   return withCluster(specFile, values.pki, async (session) => {
     switch (action) {
       case "add": {

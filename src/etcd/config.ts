@@ -38,6 +38,17 @@ function corruptionChecks(spec: Spec): Record<string, unknown> {
     : { "experimental-initial-corrupt-check": true };
 }
 
+/** The same for every member that shares a bootstrap, and O(members) long: made once per bootstrap. */
+const initialClusters = new WeakMap<Bootstrap, string>();
+function initialCluster(spec: Spec, bootstrap: Bootstrap): string {
+  let text = initialClusters.get(bootstrap);
+  if (text === undefined) {
+    text = bootstrap.members.map((member) => `${member.name}=${peerUrl(spec, member)}`).join(",");
+    initialClusters.set(bootstrap, text);
+  }
+  return text;
+}
+
 export function renderEtcdConfig(spec: Spec, host: Host, layout: EtcdLayout, bootstrap: Bootstrap): string {
   const { tuning } = spec;
   const config = {
@@ -49,7 +60,7 @@ export function renderEtcdConfig(spec: Spec, host: Host, layout: EtcdLayout, boo
     "listen-metrics-urls": "http://127.0.0.1:2381",
     "advertise-client-urls": clientUrl(spec, host),
     "initial-advertise-peer-urls": peerUrl(spec, host),
-    "initial-cluster": bootstrap.members.map((member) => `${member.name}=${peerUrl(spec, member)}`).join(","),
+    "initial-cluster": initialCluster(spec, bootstrap),
     "initial-cluster-token": spec.cluster.token,
     "initial-cluster-state": bootstrap.clusterState,
     "heartbeat-interval": tuning.heartbeatIntervalMs,

@@ -12,7 +12,7 @@ import type { PkiReport } from "../pki/types.js";
 import { archsDownloadedAtBoot, archsToBundle, planCluster, type ReleaseBinaries } from "../plan/plan-host.js";
 import { releaseArtifact } from "../etcd/release.js";
 import { extractBinaries } from "../release/extract.js";
-import { fetchReleases, type FetchOptions } from "../release/fetch-release.js";
+import type { FetchOptions } from "../release/fetch-release.js";
 import { formatDiagnostic } from "../spec/diagnostics.js";
 import { readSpec } from "../spec/load-spec.js";
 import type { Spec } from "../spec/types.js";
@@ -79,6 +79,9 @@ async function pinToLock(specFile: string, spec: Spec, strict: boolean): Promise
 /** Fetches (or takes from the cache) each release to bundle, verified, and unpacks its binaries. */
 async function releaseBinaries(spec: Spec, fetch: FetchOptions): Promise<ReleaseBinaries> {
   const archs = archsToBundle(spec);
+  if (archs.length === 0) return new Map();
+  // Loaded only here: the HTTP client is a fifth of a small build's start-up time.
+  const { fetchReleases } = await import("../release/fetch-release.js");
   const requests = archs.map((arch) => {
     const expectedSha256 = spec.etcd.sha256[arch];
     return { downloadUrl: spec.etcd.downloadUrl, version: spec.etcd.version, arch, ...(expectedSha256 ? { expectedSha256 } : {}) };

@@ -20,12 +20,19 @@ export function assembleState(
   files: OutputFile[],
   previous: BuildState | undefined,
 ): BuildState {
+  const artifactsByHost = new Map<string, Record<string, string>>();
+  for (const file of files) {
+    const host = /^hosts\/([^/]+)\//.exec(file.path)?.[1];
+    if (host === undefined) continue;
+    const artifacts = artifactsByHost.get(host) ?? {};
+    artifacts[file.path] = sha256Hex(file.content);
+    artifactsByHost.set(host, artifacts);
+  }
   const members = spec.hosts.map((host) => {
     const bootstrap = bootstraps.get(host.name);
     const certPem = pki.hosts.get(host.name)?.certPem;
     if (!bootstrap || !certPem) throw new Error(`host ${host.name} has no bootstrap or certificate`);
-    const prefix = `hosts/${host.name}/`;
-    const artifacts = Object.fromEntries(files.filter((f) => f.path.startsWith(prefix)).map((f) => [f.path, sha256Hex(f.content)]));
+    const artifacts = artifactsByHost.get(host.name) ?? {};
     return {
       name: host.name,
       address: host.address,
