@@ -1,7 +1,7 @@
 // Making certificates: the cluster CA and the host and client certificates it signs (X.509 v3,
 // RFC 5280, written as DER by ./der.ts and signed by node:crypto). And reading back the facts a
 // rebuild compares: names, key, dates, issuer. No file I/O: keys and the clock come in.
-import { createHash, getRandomValues, sign as signAsync, X509Certificate, type KeyObject } from "node:crypto";
+import { createHash, createPublicKey, getRandomValues, sign as signAsync, X509Certificate, type KeyObject } from "node:crypto";
 import { promisify } from "node:util";
 import {
   bitString,
@@ -183,14 +183,17 @@ export interface CertificateFacts {
   subjectKeyId: Buffer | undefined;
   /** Subject alternative names as comparable keys (see generalNameKeys). */
   subjectAltNames: string[];
-  /** node:crypto's view of it, which checks signatures. */
-  x509: X509Certificate;
+  der: Buffer;
 }
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]+)-----END CERTIFICATE-----/;
 
 /** Reads a PEM certificate (the first, when the file holds a chain). Throws when it is not one. */
 export function readCertificate(pem: string): CertificateFacts {
-  const x509 = new X509Certificate(pem);
-  const [tbs] = childrenOf(readElement(x509.raw));
+  const base64 = PEM_CERTIFICATE.exec(pem)?.[1];
+  if (base64 === undefined) throw new Error("no PEM certificate found");
+  const der = Buffer.from(base64.replace(/\s+/g, ""), "base64");
+  const [tbs] = childrenOf(readElement(der));
   if (!tbs) throw new Error("malformed certificate");
   // version [0], serial, signature, issuer, validity, subject, subjectPublicKeyInfo, then [1] [2] [3].
   const fields = childrenOf(tbs);
@@ -211,7 +214,7 @@ export function readCertificate(pem: string): CertificateFacts {
     spki: spki.encoded,
     subjectKeyId: keyId ? readElement(keyId).contents : undefined,
     subjectAltNames: altNames ? generalNameKeys(readElement(altNames)) : [],
-    x509,
+    der,
   };
 }
 
@@ -227,10 +230,14 @@ function readExtensions(wrapper: Element | undefined): Map<string, Buffer> {
   return values;
 }
 
-/** Whether the certificate's signature verifies with the CA certificate's public key. */
+const publicKeys = new WeakMap<CertificateFacts, KeyObject>();
+
+/** Whether the certificate's signature verifies with the CA certificate's public key (node:crypto checks it, any algorithm). */
 export function isSignedBy(cert: CertificateFacts, ca: CertificateFacts): boolean {
   try {
-    return cert.x509.verify(ca.x509.publicKey);
+    const caKey = publicKeys.get(ca) ?? createPublicKey({ key: ca.spki, format: "der", type: "spki" });
+    publicKeys.set(ca, caKey);
+    return new X509Certificate(cert.der).verify(caKey);
   } catch {
     return false; // e.g. an RSA signature checked against an EC key
   }

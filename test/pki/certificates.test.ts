@@ -194,4 +194,12 @@ describe("certificates (checked by openssl)", () => {
     peculiar.cryptoProvider.set(webcrypto as never); // its Crypto type is the DOM one
     assert.equal(await cert.verify({ publicKey: caCert.publicKey, signatureOnly: true }), true);
   });
+
+  test("text that is no certificate, or a damaged one, is refused when read", async () => {
+    assert.throws(() => readCertificate("not a certificate"));
+    const { certPem } = await makeLeaf(await newCa(), clientProfile("admin", subject));
+    const lines = certPem.split("\n");
+    const truncated = [...lines.slice(0, 4), ...lines.slice(-2)].join("\n");
+    assert.throws(() => readCertificate(truncated));
+  });
 });
