@@ -18,7 +18,6 @@ export interface OutputFile {
 }
 
 export const MANIFEST = "manifest.json";
-export const EC2_USER_DATA_LIMIT = 16 * 1024;
 
 function etcdctlEnvironment(spec: Spec, pkiDir: string): string {
   const client = spec.clients.includes("admin") ? "admin" : spec.clients[0];

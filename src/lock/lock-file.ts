@@ -3,9 +3,9 @@
 // downloads to it, so a host verifies against a hash fixed at build time, not the mirror's word.
 
 import { readFile, rename, writeFile } from "node:fs/promises";
-import { basename, dirname, extname, join } from "node:path";
 import { z } from "zod";
 import { UserError } from "../errors.js";
+export { lockPathFor } from "./lock-path.js";
 import { ARCHS, type Arch, type Spec } from "../spec/types.js";
 
 const lockedRelease = z.strictObject({
@@ -19,10 +19,6 @@ const lockSchema = z.strictObject({ lockVersion: z.literal(1), releases: z.array
 export type LockedRelease = z.infer<typeof lockedRelease>;
 export interface Lock {
   releases: LockedRelease[];
-}
-
-export function lockPathFor(specFile: string): string {
-  return join(dirname(specFile), `${basename(specFile, extname(specFile))}.lock.json`);
 }
 
 export async function readLock(path: string): Promise<Lock | undefined> {

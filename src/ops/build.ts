@@ -51,6 +51,8 @@ export interface BuildReport {
   /** The state before and after this build (after: what was, or would be, written). */
   previousState?: BuildState;
   state?: BuildState;
+  /** When certificates are next due for renewal (a build from then on re-issues some). */
+  renewBy?: Date;
 }
 
 export async function loadValidSpec(specFile: string, strict: boolean): Promise<{ spec: Spec; warnings: string[] }> {
@@ -109,7 +111,7 @@ export async function runBuild(options: BuildOptions): Promise<BuildReport> {
   const pkiDir = resolve(options.pkiRoot, spec.cluster.name);
   const previousState = await readState(pkiDir);
   const workingPki = options.dryRun ? await scratchCopy(pkiDir) : pkiDir;
-  const { pki, report } = await ensurePki({
+  const { pki, report, renewBy } = await ensurePki({
     dir: workingPki,
     cluster: spec.cluster.name,
     algorithm: spec.tls.algorithm,
@@ -136,7 +138,7 @@ export async function runBuild(options: BuildOptions): Promise<BuildReport> {
   const hostArtifacts = files
     .filter((f) => f.path.endsWith("/user-data") || f.path.endsWith(".apkovl.tar.gz"))
     .map((f) => ({ host: f.path.split("/")[1] ?? f.path, file: f.path.split("/").pop() ?? f.path, bytes: Buffer.byteLength(f.content) }));
-  return { spec, warnings, outputDir, pkiDir, pki: report, changed, hostArtifacts, previousState, state };
+  return { spec, warnings, outputDir, pkiDir, pki: report, changed, hostArtifacts, previousState, state, renewBy };
 }
 
 /** A throw-away copy of the PKI folder, so a dry run can issue certificates without touching the real one. */

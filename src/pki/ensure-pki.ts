@@ -8,7 +8,7 @@ import { createCa, issueCertificate, readCertificate, type CertificateAuthority,
 import { makePrivateDirectory, PRIVATE_FILE_MODE, PUBLIC_FILE_MODE, readIfExists } from "./files.js";
 import { generateKeyPair, readKeyPair, signingKeyOf, type KeyPair } from "./keys.js";
 import { clientProfile, hostProfile, subjectName, type LeafProfile } from "./profiles.js";
-import { reissueReason, type ExistingLeaf } from "./reuse.js";
+import { reissueReason, renewalWindowMs, type ExistingLeaf } from "./reuse.js";
 import { pkiPaths, type CertifiedKey, type ClusterPki, type IssueReason, type PkiReport, type PkiRequest } from "./types.js";
 
 type LeafKind = "host" | "client";
@@ -42,7 +42,7 @@ interface LeafState {
  * Makes or updates the PKI folder for the request and returns its PEMs (never the CA key).
  * Throws a UserError when the existing CA cannot be used as it is; nothing is written then.
  */
-export async function ensurePki(req: PkiRequest): Promise<{ pki: ClusterPki; report: PkiReport }> {
+export async function ensurePki(req: PkiRequest): Promise<{ pki: ClusterPki; report: PkiReport; renewBy: Date }> {
   const leaves = leavesOf(req);
   await makePrivateDirectory(req.dir);
   await Promise.all(["hosts", "clients"].map((folder) => makePrivateDirectory(join(req.dir, folder))));
@@ -56,7 +56,13 @@ export async function ensurePki(req: PkiRequest): Promise<{ pki: ClusterPki; rep
     for (const write of state.writes) await writeFileAtomic(write);
   });
   for (const write of ca.writes) await writeFileAtomic(write);
-  return { pki: clusterPki(ca, leafStates), report: report(ca, leafStates) };
+  return { pki: clusterPki(ca, leafStates), report: report(ca, leafStates), renewBy: renewBy(ca, leafStates, req.validityDays) };
+}
+
+/** The first moment a build has certificates to renew: the earliest renewal window, or the CA's expiry. */
+function renewBy(ca: CaState, leafStates: LeafState[], validityDays: number): Date {
+  const leafDeadlines = leafStates.map((state) => readCertificate(state.files.certPem).notAfter.getTime() - renewalWindowMs(validityDays));
+  return new Date(Math.min(ca.authority.cert.notAfter.getTime(), ...leafDeadlines));
 }
 
 function leavesOf(req: PkiRequest): Leaf[] {

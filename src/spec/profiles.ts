@@ -3,14 +3,13 @@
 
 import { readdir, readFile } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
+import { PROFILES_DIR } from "../paths.js";
 import { z } from "zod";
 import { byteSize, retention } from "./fields.js";
 import { ARCHS, type TargetProfile, type Tuning } from "./types.js";
 
 /** The profiles/ folder of this package (this file runs as dist/src/spec/profiles.js). */
-export const PROFILES_DIR = fileURLToPath(new URL("../../../profiles/", import.meta.url));
 
 const targetSchema = z.strictObject({
   description: z.string(),

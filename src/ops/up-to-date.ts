@@ -1,0 +1,110 @@
+// `etcdboot build` when nothing changed: like make, compare what the last build read and wrote
+// with what is there now, and skip the pipeline when every byte is the same. Read are the spec,
+// its lock file, the profiles and etcdboot's own code; written are the output and PKI folders.
+// The clock counts too: the stamp expires when the first certificate is due for renewal.
+// Only node: modules here, so an up-to-date build loads none of the pipeline.
+
+import { createHash } from "node:crypto";
+import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { versions } from "node:process";
+import { lockPathFor } from "../lock/lock-path.js";
+import { CODE_DIR, PROFILES_DIR } from "../paths.js";
+import { forEachLimited } from "../write/concurrency.js";
+
+/** What `etcdboot build` reports; an up-to-date build repeats the last one's (nothing was written). */
+export interface BuildSummary {
+  warnings: string[];
+  outputDir: string;
+  pkiDir: string;
+  /** Per host, the main artifact (user-data or overlay) and its size. */
+  hostArtifacts: { host: string; file: string; bytes: number }[];
+}
+
+export interface StampRequest {
+  specFile: string;
+  outRoot: string;
+  pkiRoot: string;
+  strict: boolean;
+}
+
+interface Stamp {
+  stampVersion: 1;
+  /** The request and the runtime that shape the bytes (gzip output depends on zlib's version). */
+  request: string;
+  /** SHA-256 over the path and bytes of every file read or written. */
+  fingerprint: string;
+  /** ISO time from which certificates are due for renewal: the stamp is void from then. */
+  renewBy: string;
+  summary: BuildSummary;
+}
+
+const STAMP_FOLDER = ".build-stamps";
+
+function requestText(req: StampRequest): string {
+  return JSON.stringify({
+    specFile: resolve(req.specFile),
+    outRoot: resolve(req.outRoot),
+    pkiRoot: resolve(req.pkiRoot),
+    strict: req.strict,
+    node: versions.node,
+    zlib: versions.zlib,
+  });
+}
+
+/** One stamp per request, kept in the PKI root (beside the clusters' PKI folders, never in them). */
+function stampPath(req: StampRequest, request: string): string {
+  const key = createHash("sha256").update(request).digest("hex").slice(0, 16);
+  return join(resolve(req.pkiRoot), STAMP_FOLDER, `${key}.json`);
+}
+
+async function filesUnder(folder: string): Promise<string[]> {
+  const entries = await readdir(folder, { recursive: true, withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === "ENOENT") return [];
+    throw error;
+  });
+  return entries.filter((entry) => !entry.isDirectory()).map((entry) => join(entry.parentPath ?? entry.path, entry.name));
+}
+
+/** Every file's path and bytes, in a fixed order; a missing file counts as such. */
+async function fingerprint(req: StampRequest, summary: Pick<BuildSummary, "outputDir" | "pkiDir">): Promise<string> {
+  const folders = [summary.outputDir, summary.pkiDir, PROFILES_DIR, CODE_DIR];
+  const listed = await Promise.all(folders.map(filesUnder));
+  const paths = [resolve(req.specFile), resolve(lockPathFor(req.specFile)), ...listed.flat()].sort();
+  const digests = new Map<string, string>();
+  await forEachLimited(paths, async (path) => {
+    const bytes = await readFile(path).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === "ENOENT" || error.code === "EISDIR") return undefined;
+      throw error;
+    });
+    digests.set(path, bytes === undefined ? "missing" : createHash("sha256").update(bytes).digest("hex"));
+  });
+  const all = createHash("sha256");
+  for (const path of paths) all.update(`${path}\0${digests.get(path)}\n`);
+  return all.digest("hex");
+}
+
+/** The last build's summary when nothing it depends on has changed since; undefined otherwise. */
+export async function upToDateSummary(req: StampRequest, now: Date): Promise<BuildSummary | undefined> {
+  const request = requestText(req);
+  const text = await readFile(stampPath(req, request), "utf8").catch(() => undefined);
+  if (text === undefined) return undefined;
+  let stamp: Stamp;
+  try {
+    stamp = JSON.parse(text) as Stamp;
+  } catch {
+    return undefined; // a damaged stamp only costs a full build
+  }
+  if (stamp.stampVersion !== 1 || stamp.request !== request || !(now.getTime() < Date.parse(stamp.renewBy))) return undefined;
+  return stamp.fingerprint === (await fingerprint(req, stamp.summary)) ? stamp.summary : undefined;
+}
+
+/** Records a finished build. Written last, after every output and PKI file. */
+export async function writeStamp(req: StampRequest, summary: BuildSummary, renewBy: Date): Promise<void> {
+  const request = requestText(req);
+  const stamp: Stamp = { stampVersion: 1, request, fingerprint: await fingerprint(req, summary), renewBy: renewBy.toISOString(), summary };
+  const path = stampPath(req, request);
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  await writeFile(`${path}.tmp`, `${JSON.stringify(stamp)}\n`, { mode: 0o600 });
+  await rename(`${path}.tmp`, path);
+}
