@@ -5,12 +5,12 @@
 // Only node: modules here, so an up-to-date build loads none of the pipeline.
 
 import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { versions } from "node:process";
 import { lockPathFor } from "../lock/lock-path.js";
 import { CODE_DIR, PROFILES_DIR } from "../paths.js";
-import { forEachLimited } from "../write/concurrency.js";
 
 /** What `etcdboot build` reports; an up-to-date build repeats the last one's (nothing was written). */
 export interface BuildSummary {
@@ -71,17 +71,20 @@ async function fingerprint(req: StampRequest, summary: Pick<BuildSummary, "outpu
   const folders = [summary.outputDir, summary.pkiDir, PROFILES_DIR, CODE_DIR];
   const listed = await Promise.all(folders.map(filesUnder));
   const paths = [resolve(req.specFile), resolve(lockPathFor(req.specFile)), ...listed.flat()].sort();
-  const digests = new Map<string, string>();
-  await forEachLimited(paths, async (path) => {
-    const bytes = await readFile(path).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === "ENOENT" || error.code === "EISDIR") return undefined;
-      throw error;
-    });
-    digests.set(path, bytes === undefined ? "missing" : createHash("sha256").update(bytes).digest("hex"));
-  });
+  // Synchronous reads: thousands of small files go several times faster than through the thread pool.
   const all = createHash("sha256");
-  for (const path of paths) all.update(`${path}\0${digests.get(path)}\n`);
+  for (const path of paths) all.update(`${path}\0${digestOf(path)}\n`);
   return all.digest("hex");
+}
+
+function digestOf(path: string): string {
+  try {
+    return createHash("sha256").update(readFileSync(path)).digest("hex");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "EISDIR") return code;
+    throw error;
+  }
 }
 
 /** The last build's summary when nothing it depends on has changed since; undefined otherwise. */
