@@ -9,7 +9,6 @@ import type { HostPlan } from "../plan/types.js";
 import { sha256Hex } from "../release/hash.js";
 import { pkiPaths } from "../pki/types.js";
 import type { Spec } from "../spec/types.js";
-import { apkovlName, encodeApkovl } from "./apkovl.js";
 import { encodeCloudInit } from "./cloud-init.js";
 
 export interface OutputFile {
@@ -38,7 +37,10 @@ async function encodeHost(spec: Spec, plan: HostPlan): Promise<OutputFile[]> {
   const folder = `hosts/${plan.host.name}`;
   const certificate = plan.files.find((f) => f.path === SYSTEMD_LAYOUT.memberCert);
   const renewal = certificate ? [{ path: `${folder}/${MEMBER_CERT_COPY}`, content: certificate.content }] : [];
-  if (plan.host.target.format === "apkovl") return [{ path: `${folder}/${apkovlName(plan)}`, content: await encodeApkovl(plan) }, ...renewal];
+  if (plan.host.target.format === "apkovl") {
+    const { apkovlName, encodeApkovl } = await import("./apkovl.js"); // with the tar library: only Alpine builds load it
+    return [{ path: `${folder}/${apkovlName(plan)}`, content: await encodeApkovl(plan) }, ...renewal];
+  }
   return [...Object.entries(encodeCloudInit(spec, plan)).map(([name, content]) => ({ path: `${folder}/${name}`, content })), ...renewal];
 }
 

@@ -63,9 +63,6 @@ function summarize(label: string, profile: CpuProfile): BuildProfile {
   return { label, totalMs: (profile.endTime - profile.startTime) / 1000, areas };
 }
 
-/** @peculiar/x509 comes with a dozen packages of its own; they count as one. */
-const X509_FAMILY = /^(@peculiar\/|asn1js$|pvtsutils$|pvutils$|tslib$|tsyringe$|reflect-metadata$)/;
-
 function areaOf({ functionName, url }: { functionName: string; url: string }): string {
   if (functionName === "(idle)") return "idle (waiting: file I/O, thread pool)";
   if (functionName === "(garbage collector)") return "garbage collection";
@@ -73,7 +70,7 @@ function areaOf({ functionName, url }: { functionName: string; url: string }): s
   const ours = /\/dist\/src\/([^/]+)\//.exec(url);
   if (ours) return `src/${ours[1]}`;
   const npm = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
-  if (npm?.[1]) return X509_FAMILY.test(npm[1]) ? "npm @peculiar/x509 (+ asn1js, tslib, ...)" : `npm ${npm[1]}`;
+  if (npm?.[1]) return `npm ${npm[1]}`;
   if (/^node:internal\/(modules|deps\/cjs-module-lexer|bootstrap)/.test(url)) return "Node: loading modules";
   if (/^node:(internal\/)?crypto/.test(url)) return "Node: crypto";
   if (/^node:(internal\/)?fs/.test(url)) return "Node: fs";
