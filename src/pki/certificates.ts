@@ -88,14 +88,27 @@ export function keyIdentifier(spki: Buffer): Buffer {
   return createHash("sha1").update(subjectPublicKey.contents.subarray(1)).digest();
 }
 
+/** The fields of a TBSCertificate (RFC 5280 4.1) that differ between certificates, each DER-encoded. */
+interface TbsFields {
+  serial: Buffer;
+  issuer: Buffer;
+  validity: Buffer;
+  subject: Buffer;
+  spki: Buffer;
+  extensions: Buffer[];
+}
+
 /** Signs with the issuer's key: ECDSA or RSA PKCS#1 v1.5, both with SHA-256 (on the thread pool). */
-async function signedCertificate(tbsFields: Buffer[], signingKey: KeyObject): Promise<string> {
+async function signedCertificate(fields: TbsFields, signingKey: KeyObject): Promise<string> {
   const algorithm =
     signingKey.asymmetricKeyType === "rsa" ? sequence(oid(OID.sha256WithRsa), nullValue()) : sequence(oid(OID.ecdsaWithSha256));
-  const tbs = sequence(explicit(0, smallInteger(2)), tbsFields[0] ?? Buffer.alloc(0), algorithm, ...tbsFields.slice(1));
+  const version3 = explicit(0, smallInteger(2));
+  const tbs = sequence(version3, fields.serial, algorithm, fields.issuer, fields.validity, fields.subject, fields.spki, explicit(3, sequence(...fields.extensions)));
   const signature = await sign("sha256", tbs, signingKey);
   return pemOf(sequence(tbs, algorithm, bitString(signature)));
 }
+
+const newSerial = () => unsignedInteger(Buffer.from(randomSerialNumber(), "hex"));
 
 function pemOf(der: Buffer): string {
   const lines = der.toString("base64").match(/.{1,64}/g) ?? [];
@@ -127,8 +140,7 @@ export function createCa(params: CreateCaParams): Promise<string> {
     keyUsage([KEY_USAGE.digitalSignature, KEY_USAGE.keyCertSign, KEY_USAGE.cRLSign]),
     subjectKeyIdentifier(keyIdentifier(params.spki)),
   ];
-  const serial = unsignedInteger(Buffer.from(randomSerialNumber(), "hex"));
-  return signedCertificate([serial, name, validity(params), name, params.spki, explicit(3, sequence(...extensions))], params.signingKey);
+  return signedCertificate({ serial: newSerial(), issuer: name, validity: validity(params), subject: name, spki: params.spki, extensions }, params.signingKey);
 }
 
 export interface CertificateAuthority {
@@ -160,10 +172,9 @@ export function issueCertificate({ ca, profile, spki, algorithm, ...dates }: Iss
   if (dnsNames.length + ipAddresses.length > 0) {
     extensions.push(extension(OID.subjectAltName, false, encodeGeneralNames(profile.subjectAltNames)));
   }
-  const serial = unsignedInteger(Buffer.from(randomSerialNumber(), "hex"));
   // The issuer is the CA's subject byte for byte: Go (etcd) matches issuer and subject as raw bytes.
-  const tbsFields = [serial, ca.cert.subjectDer, validity(dates), encodeName(profile.subject), spki, explicit(3, sequence(...extensions))];
-  return signedCertificate(tbsFields, ca.signingKey);
+  const fields = { serial: newSerial(), issuer: ca.cert.subjectDer, validity: validity(dates), subject: encodeName(profile.subject), spki, extensions };
+  return signedCertificate(fields, ca.signingKey);
 }
 
 // --- Reading ----------------------------------------------------------------------------------

@@ -1,6 +1,10 @@
 // The overlay archive: same entries → same bytes, whatever their order; unsafe paths refused.
 
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
 import { createTarGz, type ArchiveEntry } from "../../src/encoders/tar-gz.js";
 import { readTarGz } from "../harness/archive.js";
@@ -42,4 +46,30 @@ test("absolute paths, '..' and duplicates are refused", async () => {
   }
   const twice: ArchiveEntry = { type: "file", path: "etc/hosts", mode: 0o644, uid: 0, gid: 0, content: "" };
   await assert.rejects(createTarGz([twice, twice]), /appears twice/);
+});
+
+test("archives over 4 MiB (gzip in parallel blocks) unpack to the same bytes, with gzip's own check passing", async () => {
+  // Pseudo-random bytes that compress a little, and a view into a larger buffer (byteOffset ≠ 0).
+  const big = Buffer.alloc(5 * 2 ** 20 + 12345);
+  for (let i = 0, x = 1; i < big.length; i++) big[i] = (x = (x * 1103515245 + 12345) % 2 ** 31) % 7 === 0 ? 0 : x & 0xff;
+  const backing = new Uint8Array(3 * 2 ** 20);
+  backing.fill(0x41);
+  const view = backing.subarray(1000, 1000 + 2 * 2 ** 20);
+  const large: ArchiveEntry[] = [
+    { type: "file", path: "usr/local/bin/etcd", mode: 0o755, uid: 0, gid: 0, content: big },
+    { type: "file", path: "usr/local/bin/etcdctl", mode: 0o755, uid: 0, gid: 0, content: view },
+    ...entries.filter((e) => !e.path.startsWith("usr/")),
+  ];
+  const archive = await createTarGz(large);
+  const read = await readTarGz(archive);
+  assert.ok(read.find((e) => e.path === "usr/local/bin/etcd")?.content?.equals(big));
+  assert.ok(read.find((e) => e.path === "usr/local/bin/etcdctl")?.content?.equals(Buffer.from(view)));
+  const dir = await mkdtemp(join(tmpdir(), "etcdboot-targz-"));
+  try {
+    await writeFile(join(dir, "overlay.tar.gz"), archive);
+    execFileSync("gzip", ["-t", join(dir, "overlay.tar.gz")]); // CRC-32 and length of the whole member
+    assert.match(execFileSync("tar", ["-tzvf", join(dir, "overlay.tar.gz")], { encoding: "utf8" }), /usr\/local\/bin\/etcd\n/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
