@@ -1,7 +1,7 @@
 // Shared by the tests: where the repo is, a fixed clock, temporary folders. (Tests that need real
 // tools use harness/prerequisites.ts: skipped locally when missing, failed under CI=true.)
 
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, readdir, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -21,4 +21,16 @@ export async function runCli(argv: string[]): Promise<{ code: number; out: strin
   const err: string[] = [];
   const code = await main(argv, { out: (t) => out.push(t), err: (t) => err.push(t), now: () => FIXED_NOW });
   return { code, out: out.join("\n"), err: err.join("\n") };
+}
+
+/** Every file under dir (relative path) as "inode:mtime": a rename brings a new inode, a write in place a new mtime. */
+export async function fileIdentities(dir: string): Promise<Map<string, string>> {
+  const seen = new Map<string, string>();
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath, entry.name);
+    const info = await stat(path, { bigint: true });
+    seen.set(path.slice(dir.length + 1), `${info.ino}:${info.mtimeNs}`);
+  }
+  return seen;
 }

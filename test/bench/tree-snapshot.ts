@@ -1,20 +1,15 @@
 // Which files a build wrote: every file's inode and mtime before and after (an atomic write
 // renames a new inode into place; an in-place write changes the mtime).
 
-import { readdir, stat } from "node:fs/promises";
-import { join, relative } from "node:path";
+import { basename } from "node:path";
+import { fileIdentities } from "../support.js";
 
 export type TreeSnapshot = Map<string, string>;
 
 export async function snapshotTree(roots: string[]): Promise<TreeSnapshot> {
   const snapshot: TreeSnapshot = new Map();
   for (const root of roots) {
-    for (const entry of await readdir(root, { recursive: true, withFileTypes: true })) {
-      if (!entry.isFile()) continue;
-      const path = join(entry.parentPath, entry.name);
-      const info = await stat(path, { bigint: true });
-      snapshot.set(relative(join(root, ".."), path), `${info.ino}:${info.mtimeNs}`);
-    }
+    for (const [path, identity] of await fileIdentities(root)) snapshot.set(`${basename(root)}/${path}`, identity);
   }
   return snapshot;
 }

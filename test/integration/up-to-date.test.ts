@@ -2,26 +2,14 @@
 // reads or writes, or the clock reaching a renewal, makes it a full build again.
 
 import assert from "node:assert/strict";
-import { readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { main } from "../../src/cli/main.js";
-import { FIXED_NOW, REPO, runCli, tempDir } from "../support.js";
+import { fileIdentities, FIXED_NOW, REPO, runCli, tempDir } from "../support.js";
 
 const EXAMPLE = join(REPO, "profiles", "examples", "three-vms.yaml");
 const DAY_MS = 24 * 60 * 60 * 1000;
-
-/** Every file under dir with its inode and mtime: a rewrite (atomic or not) shows. */
-async function fileStates(dir: string): Promise<Map<string, string>> {
-  const states = new Map<string, string>();
-  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile()) continue;
-    const path = join(entry.parentPath, entry.name);
-    const info = await stat(path, { bigint: true });
-    states.set(path.slice(dir.length + 1), `${info.ino}:${info.mtimeNs}:${info.size}`);
-  }
-  return states;
-}
 
 async function builtCluster() {
   const dir = await tempDir("up-to-date");
@@ -43,10 +31,10 @@ async function runAt(args: string[], now: Date) {
 describe("up-to-date builds", () => {
   test("nothing changed: the same report, the same warnings, no file touched (the stamp included: the pipeline did not run)", async () => {
     const { dir, args, first } = await builtCluster();
-    const before = await fileStates(dir);
+    const before = await fileIdentities(dir);
     const again = await runCli(args);
     assert.equal(again.code, 0, again.err);
-    assert.deepEqual(await fileStates(dir), before);
+    assert.deepEqual(await fileIdentities(dir), before);
     const hostLines = (text: string) => text.split("\n").filter((line) => /^etcd-\d: user-data \d+ bytes$/.test(line));
     assert.deepEqual(hostLines(again.out), hostLines(first.out));
     assert.equal(hostLines(again.out).length, 3);

@@ -5,7 +5,7 @@ import { describe, test, type TestContext } from "node:test";
 import { MANIFEST, type OutputFile } from "../../src/encoders/output-tree.js";
 import { UserError } from "../../src/errors.js";
 import { writeOutputTree } from "../../src/write/write-output.js";
-import { tempDir } from "../support.js";
+import { fileIdentities, tempDir } from "../support.js";
 
 /** Stand-in output: the manifest's text changes whenever another file does, as the real one's hashes would. */
 function outputFiles(contents: Record<string, string>): OutputFile[] {
@@ -27,18 +27,6 @@ async function outputDir(t: TestContext): Promise<string> {
   return join(parent, "out", "lab");
 }
 
-/** Every file in the folder as "inode:mtime": a rename brings a new inode, a write in place a new mtime. */
-async function identities(dir: string): Promise<Map<string, string>> {
-  const seen = new Map<string, string>();
-  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile()) continue;
-    const path = join(entry.parentPath, entry.name);
-    const info = await stat(path, { bigint: true });
-    seen.set(path.slice(dir.length + 1), `${info.ino}:${info.mtimeNs}`);
-  }
-  return seen;
-}
-
 function rewritten(before: Map<string, string>, after: Map<string, string>): string[] {
   return [...after.keys()].filter((path) => before.get(path) !== after.get(path)).sort();
 }
@@ -53,7 +41,7 @@ describe("writeOutputTree", () => {
     const dir = await outputDir(t);
     const result = await writeOutputTree(dir, outputFiles(FIRST));
     assert.equal(result.changed, true);
-    assert.deepEqual([...(await identities(dir)).keys()].sort(), [...Object.keys(FIRST), MANIFEST].sort());
+    assert.deepEqual([...(await fileIdentities(dir)).keys()].sort(), [...Object.keys(FIRST), MANIFEST].sort());
     assert.equal(await read(dir, "hosts/etcd-2/user-data"), "two\n");
     assert.deepEqual(await readdir(join(dir, "..")), ["lab"]);
   });
@@ -61,21 +49,21 @@ describe("writeOutputTree", () => {
   test("unchanged: nothing is written, every file keeps its inode and mtime", async (t) => {
     const dir = await outputDir(t);
     await writeOutputTree(dir, outputFiles(FIRST));
-    const before = await identities(dir);
+    const before = await fileIdentities(dir);
     await tick();
     const result = await writeOutputTree(dir, outputFiles(FIRST));
     assert.deepEqual(result, { changed: false, written: [], removed: [] });
-    assert.deepEqual(await identities(dir), before);
+    assert.deepEqual(await fileIdentities(dir), before);
   });
 
   test("one file changed: only it and then the manifest are rewritten", async (t) => {
     const dir = await outputDir(t);
     await writeOutputTree(dir, outputFiles(FIRST));
-    const before = await identities(dir);
+    const before = await fileIdentities(dir);
     await tick();
     const result = await writeOutputTree(dir, outputFiles({ ...FIRST, "hosts/etcd-2/user-data": "two, renumbered\n" }));
     assert.deepEqual(result, { changed: true, written: ["hosts/etcd-2/user-data", MANIFEST], removed: [] });
-    const after = await identities(dir);
+    const after = await fileIdentities(dir);
     assert.deepEqual(rewritten(before, after), ["hosts/etcd-2/user-data", MANIFEST]);
     const mtime = async (path: string) => (await stat(join(dir, path), { bigint: true })).mtimeNs;
     assert.ok((await mtime(MANIFEST)) >= (await mtime("hosts/etcd-2/user-data")), "the manifest is written last");
@@ -99,12 +87,12 @@ describe("writeOutputTree", () => {
     await writeFile(join(dir, "hosts", "etcd-1", "notes.txt"), "left by hand\n");
     await mkdir(join(dir, "hosts", "etcd-9"), { recursive: true });
     await writeFile(join(dir, "hosts", "etcd-9", "user-data"), "of a host long gone\n");
-    const before = await identities(dir);
+    const before = await fileIdentities(dir);
     await tick();
     const { "hosts/etcd-2/user-data": _u, "hosts/etcd-2/meta-data": _m, ...withoutEtcd2 } = FIRST;
     const result = await writeOutputTree(dir, outputFiles(withoutEtcd2));
     assert.deepEqual(result, { changed: true, written: [MANIFEST], removed: ["hosts/etcd-1/notes.txt", "hosts/etcd-2", "hosts/etcd-9"] });
-    const after = await identities(dir);
+    const after = await fileIdentities(dir);
     assert.deepEqual([...after.keys()].sort(), [...Object.keys(withoutEtcd2), MANIFEST].sort());
     assert.deepEqual(rewritten(before, after), [MANIFEST]);
     assert.deepEqual((await readdir(join(dir, "hosts"))).sort(), ["etcd-1"]);
