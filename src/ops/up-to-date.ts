@@ -1,16 +1,17 @@
 // `etcdboot build` when nothing changed: like make, compare what the last build read and wrote
 // with what is there now, and skip the pipeline when every byte is the same. Read are the spec,
-// its lock file, the profiles and etcdboot's own code; written are the output and PKI folders.
+// its lock file, the profiles and etcdboot's own code and dependencies; written are the output
+// and PKI folders.
 // The clock counts too: the stamp expires when the first certificate is due for renewal.
 // Only node: modules here, so an up-to-date build loads none of the pipeline.
 
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { versions } from "node:process";
 import { lockPathFor } from "../lock/lock-path.js";
-import { CODE_DIR, PROFILES_DIR } from "../paths.js";
+import { CODE_DIR, PACKAGE_DIR, PROFILES_DIR } from "../paths.js";
 
 /** What `etcdboot build` reports; an up-to-date build repeats the last one's (nothing was written). */
 export interface BuildSummary {
@@ -70,11 +71,22 @@ async function filesUnder(folder: string): Promise<string[]> {
 async function fingerprint(req: StampRequest, summary: Pick<BuildSummary, "outputDir" | "pkiDir">): Promise<string> {
   const folders = [summary.outputDir, summary.pkiDir, PROFILES_DIR, CODE_DIR];
   const listed = await Promise.all(folders.map(filesUnder));
-  const paths = [resolve(req.specFile), resolve(lockPathFor(req.specFile)), ...listed.flat()].sort();
+  const paths = [resolve(req.specFile), resolve(lockPathFor(req.specFile)), ...dependencyManifests(), ...listed.flat()].sort();
   // Synchronous reads: thousands of small files go several times faster than through the thread pool.
   const all = createHash("sha256");
   for (const path of paths) all.update(`${path}\0${digestOf(path)}\n`);
   return all.digest("hex");
+}
+
+/** Each runtime dependency's package.json, found as Node finds packages: an upgrade (tar-stream shapes the overlays) rebuilds. */
+export function dependencyManifests(): string[] {
+  const { dependencies = {} } = JSON.parse(readFileSync(join(PACKAGE_DIR, "package.json"), "utf8")) as { dependencies?: Record<string, string> };
+  return Object.keys(dependencies).map((name) => {
+    for (let dir = PACKAGE_DIR; ; dir = dirname(dir)) {
+      const manifest = join(dir, "node_modules", name, "package.json");
+      if (existsSync(manifest) || dirname(dir) === dir) return manifest;
+    }
+  });
 }
 
 function digestOf(path: string): string {

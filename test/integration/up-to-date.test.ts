@@ -5,7 +5,9 @@ import assert from "node:assert/strict";
 import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, test } from "node:test";
+import { existsSync } from "node:fs";
 import { main } from "../../src/cli/main.js";
+import { dependencyManifests } from "../../src/ops/up-to-date.js";
 import { fileIdentities, FIXED_NOW, REPO, runCli, tempDir } from "../support.js";
 
 const EXAMPLE = join(REPO, "profiles", "examples", "three-vms.yaml");
@@ -96,5 +98,12 @@ describe("up-to-date builds", () => {
     assert.equal(result.code, 0, result.err);
     assert.match(result.out, /is up to date$/);
     assert.deepEqual(JSON.parse(await readFile(join(stamps, (await readdir(stamps))[0] ?? ""), "utf8")).stampVersion, 1);
+  });
+
+  test("the stamp covers each runtime dependency's package.json, found where Node finds it", async () => {
+    const manifests = dependencyManifests();
+    const { dependencies } = JSON.parse(await readFile(join(REPO, "package.json"), "utf8")) as { dependencies: Record<string, string> };
+    assert.deepEqual(manifests.map((path) => path.split("/node_modules/")[1]).sort(), Object.keys(dependencies).map((name) => `${name}/package.json`).sort());
+    for (const path of manifests) assert.ok(existsSync(path), path);
   });
 });
