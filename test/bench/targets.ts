@@ -94,7 +94,7 @@ function rebuilds(figures: BenchFigures): Verdict {
     target: "Warm rebuild of 100 hosts ≤ 0.4 s, writing no file; one host changed rewrites only that host's files",
     measured:
       `warm ${seconds(warm)} s, ${warmWrote.length} files written; one host changed: ${changedWrote.length} files written ` +
-      `(${moved}'s files, its certificate, etcdctl.env (the endpoint list has its address), manifest.json, state.json)`,
+      `(${moved}'s files, its certificate, etcdctl.env (the endpoint list has its address), manifest.json, state.json, the build stamp)`,
     met,
     ...(met
       ? {}
