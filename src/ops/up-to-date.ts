@@ -114,12 +114,16 @@ export async function upToDateSummary(req: StampRequest, now: Date): Promise<Bui
   return stamp.fingerprint === (await fingerprint(req, stamp.summary)) ? stamp.summary : undefined;
 }
 
-/** Records a finished build. Written last, after every output and PKI file. */
+/** Records a finished build. Written last, after every output and PKI file. Only a cache: a stamp that cannot be written (a read-only PKI root) costs the next build its shortcut, nothing else. */
 export async function writeStamp(req: StampRequest, summary: BuildSummary, renewBy: Date): Promise<void> {
   const request = requestText(req);
   const stamp: Stamp = { stampVersion: 1, request, fingerprint: await fingerprint(req, summary), renewBy: renewBy.toISOString(), summary };
   const path = stampPath(req, request);
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  await writeFile(`${path}.tmp`, `${JSON.stringify(stamp)}\n`, { mode: 0o600 });
-  await rename(`${path}.tmp`, path);
+  try {
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    await writeFile(`${path}.tmp`, `${JSON.stringify(stamp)}\n`, { mode: 0o600 });
+    await rename(`${path}.tmp`, path);
+  } catch {
+    // nothing to undo: the build itself is complete
+  }
 }

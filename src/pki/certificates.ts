@@ -33,7 +33,7 @@ export const DAY_MS = 24 * 60 * 60 * 1000;
 /** Machines without a real-time clock (and skewed ones) boot "in the past"; a day's slack keeps certificates valid for them. */
 const BACKDATE_MS = DAY_MS;
 
-export function validityPeriod(now: Date, validityDays: number): { notBefore: Date; notAfter: Date } {
+function validityPeriod(now: Date, validityDays: number): { notBefore: Date; notAfter: Date } {
   return {
     notBefore: new Date(now.getTime() - BACKDATE_MS),
     notAfter: new Date(now.getTime() + validityDays * DAY_MS),
@@ -82,7 +82,7 @@ const subjectKeyIdentifier = (keyId: Buffer) => extension(OID.subjectKeyIdentifi
 const authorityKeyIdentifier = (keyId: Buffer) => extension(OID.authorityKeyIdentifier, false, sequence(implicitPrimitive(0, keyId)));
 
 /** RFC 5280 4.2.1.2 method 1: SHA-1 of the subjectPublicKey bits. */
-export function keyIdentifier(spki: Buffer): Buffer {
+function keyIdentifier(spki: Buffer): Buffer {
   const [, subjectPublicKey] = childrenOf(readElement(spki));
   if (!subjectPublicKey) throw new Error("malformed SubjectPublicKeyInfo");
   return createHash("sha1").update(subjectPublicKey.contents.subarray(1)).digest();
