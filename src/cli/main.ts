@@ -91,10 +91,11 @@ async function build(args: string[], io: Io): Promise<number> {
     now: io.now(),
     fetch: fetchSettings(values, io),
   });
-  if (values.check || !report.outputDir || !report.pkiDir || !report.renewBy) {
+  if (values.check) {
     for (const warning of report.warnings) io.err(warning);
     return (io.out(`${specFile}: valid (${report.spec.hosts.length} hosts)`), 0);
   }
+  if (!report.outputDir || !report.pkiDir || !report.renewBy) throw new Error("a build returned no output or PKI folder");
   const summary: BuildSummary = { warnings: report.warnings, outputDir: report.outputDir, pkiDir: report.pkiDir, hostArtifacts: report.hostArtifacts };
   printBuild(io, summary, report.pki, report.changed ?? false);
   if (stamped) await writeStamp(stampRequest, summary, report.renewBy);
