@@ -4,7 +4,7 @@ import "reflect-metadata"; // @peculiar/x509 needs it loaded first
 import * as peculiar from "@peculiar/x509";
 import { webcrypto } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { createCa, randomSerialNumber, readCertificate, type CertificateAuthority } from "../../src/pki/certificates.js";
+import { createCa, isSignedBy, randomSerialNumber, readCertificate, type CertificateAuthority } from "../../src/pki/certificates.js";
 import { wantedGeneralNameKeys } from "../../src/pki/names.js";
 import { clientProfile, hostProfile } from "../../src/pki/profiles.js";
 import type { HostIdentity, KeyAlgorithm } from "../../src/pki/types.js";
@@ -201,5 +201,26 @@ describe("certificates (checked by openssl)", () => {
     const lines = certPem.split("\n");
     const truncated = [...lines.slice(0, 4), ...lines.slice(-2)].join("\n");
     assert.throws(() => readCertificate(truncated));
+  });
+
+  test("damaged certificates are refused, or read and then fail the signature check (so they are re-issued): 2000 random byte changes", async () => {
+    const ca = await newCa();
+    const { certPem } = await makeLeaf(ca, hostProfile(host, subject));
+    const der = Buffer.from(certPem.replace(/-----[A-Z ]+-----|\s/g, ""), "base64");
+    let seed = 42;
+    const random = (below: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % below;
+    for (let round = 0; round < 2000; round++) {
+      const damaged = Buffer.from(der);
+      for (let flips = 1 + random(3); flips > 0; flips--) damaged[random(damaged.length)] = random(256);
+      const pem = `-----BEGIN CERTIFICATE-----\n${damaged.toString("base64")}\n-----END CERTIFICATE-----\n`;
+      let read;
+      try {
+        read = readCertificate(pem);
+      } catch (error) {
+        assert.ok(error instanceof Error, `round ${round}: threw ${String(error)}`);
+        continue;
+      }
+      if (!damaged.equals(der)) assert.equal(isSignedBy(read, ca.cert), false, `round ${round}: a damaged certificate passed`);
+    }
   });
 });
