@@ -25,9 +25,12 @@ export interface CertificateCase {
 
 export interface RebuildTimes {
   warm: number[];
+  /** Warm again without the build stamp: the whole pipeline, finding nothing to change. */
+  warmFull: number[];
   changed: number[];
   /** Files each rebuild wrote, as seen in the last run (paths under out/ and pki/). */
   warmWrote: string[];
+  warmFullWrote: string[];
   changedWrote: string[];
 }
 
@@ -86,14 +89,27 @@ async function runCase(workDir: string, benchCase: CertificateCase): Promise<Cer
   return result;
 }
 
-function mergeRebuilds(sofar: RebuildTimes | undefined, run: { warm: number; changed: number; warmWrote: string[]; changedWrote: string[] }): RebuildTimes {
+interface RebuildRun {
+  warm: number;
+  warmFull: number;
+  changed: number;
+  warmWrote: string[];
+  warmFullWrote: string[];
+  changedWrote: string[];
+}
+
+function mergeRebuilds(sofar: RebuildTimes | undefined, run: RebuildRun): RebuildTimes {
   return {
     warm: [...(sofar?.warm ?? []), run.warm],
+    warmFull: [...(sofar?.warmFull ?? []), run.warmFull],
     changed: [...(sofar?.changed ?? []), run.changed],
     warmWrote: run.warmWrote,
+    warmFullWrote: run.warmFullWrote,
     changedWrote: run.changedWrote,
   };
 }
+
+const STAMPS = "pki/.build-stamps/";
 
 /** A cold build in a fresh folder; with rebuilds, then the same spec again, then one host moved. */
 async function timeEtcdboot(dir: string, hosts: BenchHost[], algorithm: KeyAlgorithm, rebuilds: boolean) {
@@ -108,11 +124,17 @@ async function timeEtcdboot(dir: string, hosts: BenchHost[], algorithm: KeyAlgor
   const beforeWarm = await snapshotTree(trees);
   const warm = await build();
   const afterWarm = await snapshotTree(trees);
+  await rm(join(dir, STAMPS), { recursive: true, force: true });
+  const warmFull = await build();
+  const afterWarmFull = await snapshotTree(trees);
   const moved = movedHost(hosts);
   await writeFile(folders.specFile, benchSpec(hosts.map((h) => (h.name === moved.name ? moved : h)), algorithm));
   const changed = await build();
   const afterChange = await snapshotTree(trees);
-  return { cold, rebuilds: { warm, changed, warmWrote: writtenBetween(beforeWarm, afterWarm), changedWrote: writtenBetween(afterWarm, afterChange) } };
+  // The stamp it re-creates is the one file a stamp-less warm build may write.
+  const warmFullWrote = writtenBetween(afterWarm, afterWarmFull).filter((path) => !path.startsWith(STAMPS));
+  const rebuilt: RebuildRun = { warm, warmFull, changed, warmWrote: writtenBetween(beforeWarm, afterWarm), warmFullWrote, changedWrote: writtenBetween(afterWarmFull, afterChange) };
+  return { cold, rebuilds: rebuilt };
 }
 
 /** The tool's script in a fresh folder; its inputs are written first, untimed. Checks it made every certificate. */
@@ -153,15 +175,22 @@ export function renderFullBuildTable(results: CertificateResult[]): string {
     String(r.case.hosts),
     seconds(median(r.etcdboot)),
     seconds(median(r.rebuilds.warm)),
+    seconds(median(r.rebuilds.warmFull)),
     seconds(median(r.rebuilds.changed)),
     String(r.rebuilds.warmWrote.length),
+    String(r.rebuilds.warmFullWrote.length),
     String(r.rebuilds.changedWrote.length),
   ]);
-  const table = renderTable(["key", "hosts", "cold s", "warm s", "1 host changed s", "warm: files written", "changed: files written"], rows);
+  const table = renderTable(
+    ["key", "hosts", "cold s", "warm s", "warm, no stamp s", "1 host changed s", "warm: files written", "no stamp: files written", "changed: files written"],
+    rows,
+  );
   const wrote = withRebuilds.map((r) => `${r.case.hosts} hosts, one host's address changed, files written: ${r.rebuilds.changedWrote.join(", ") || "none"}`);
   return [
-    "etcdboot build, whole process, same runs as above: cold (new PKI, new output), warm (the same spec again),",
-    "one host changed (its address edited in the spec). Files written = files under out/ and pki/ with a new inode or mtime.",
+    "etcdboot build, whole process, same runs as above: cold (new PKI, new output), warm (the same spec again: the",
+    "up-to-date check finds every byte as the last build left it), warm with no stamp (its stamp deleted first: the whole",
+    "pipeline runs and finds nothing to write), one host changed (its address edited in the spec).",
+    "Files written = files under out/ and pki/ with a new inode or mtime (for the stamp-less build, besides its new stamp).",
     "",
     table,
     "",

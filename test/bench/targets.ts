@@ -77,6 +77,8 @@ function rebuilds(figures: BenchFigures): Verdict {
   const r = find(figures, "ecdsa-p256", 100);
   const warm = median(r.rebuilds?.warm ?? [Infinity]);
   const warmWrote = r.rebuilds?.warmWrote ?? ["(no rebuilds measured)"];
+  const warmFull = median(r.rebuilds?.warmFull ?? [Infinity]);
+  const warmFullWrote = r.rebuilds?.warmFullWrote ?? ["(no rebuilds measured)"];
   const moved = movedHost(benchHosts(100)).name;
   const allowed = (path: string) =>
     path.startsWith(`out/${CLUSTER}/hosts/${moved}/`) ||
@@ -84,16 +86,18 @@ function rebuilds(figures: BenchFigures): Verdict {
     [`pki/${CLUSTER}/hosts/${moved}.crt`, `out/${CLUSTER}/manifest.json`, `out/${CLUSTER}/etcdctl.env`, `pki/${CLUSTER}/state.json`].includes(path);
   const changedWrote = r.rebuilds?.changedWrote ?? [];
   const strays = changedWrote.filter((path) => !allowed(path));
-  const met = warm <= 0.4 && warmWrote.length === 0 && strays.length === 0;
+  const met = warm <= 0.4 && warmWrote.length === 0 && warmFullWrote.length === 0 && strays.length === 0;
   const problems = [
     warm > 0.4 ? `the warm build takes ${seconds(warm)} s; its time goes to ${topAreas(profile(figures, "warm, 100 hosts"), 6)}` : "",
     warmWrote.length > 0 ? `the warm build wrote ${warmWrote.join(", ")}` : "",
+    warmFullWrote.length > 0 ? `the warm build without its stamp wrote ${warmFullWrote.join(", ")}` : "",
     strays.length > 0 ? `the one-host change also wrote ${strays.join(", ")}` : "",
   ].filter(Boolean);
   return {
     target: "Warm rebuild of 100 hosts ≤ 0.4 s, writing no file; one host changed rewrites only that host's files",
     measured:
-      `warm ${seconds(warm)} s, ${warmWrote.length} files written; one host changed: ${changedWrote.length} files written ` +
+      `warm ${seconds(warm)} s, ${warmWrote.length} files written (without its stamp, through the whole pipeline: ` +
+      `${seconds(warmFull)} s, ${warmFullWrote.length} files written); one host changed: ${changedWrote.length} files written ` +
       `(${moved}'s files, its certificate, etcdctl.env (the endpoint list has its address), manifest.json, state.json, the build stamp)`,
     met,
     ...(met
