@@ -44,6 +44,8 @@ const STAMP_FOLDER = ".build-stamps";
 
 function requestText(req: StampRequest): string {
   return JSON.stringify({
+    // As typed too: the warnings repeated from the stamp name the spec the way the user did.
+    specArgument: req.specFile,
     specFile: resolve(req.specFile),
     outRoot: resolve(req.outRoot),
     pkiRoot: resolve(req.pkiRoot),
