@@ -26,11 +26,11 @@ interface TestHost {
   target: "alpine-virt" | "debian-12";
 }
 
-function specText(cluster: string, version: string, downloadUrl: string, hosts: TestHost[]): string {
+function specText(cluster: string, version: string, downloadUrl: string, hosts: TestHost[], install: "bundle" | "fetch" = "bundle"): string {
   return [
     "apiVersion: etcdboot/v1alpha1",
     `cluster: {name: ${cluster}}`,
-    `etcd: {version: "${version}", downloadUrl: "${downloadUrl}"}`,
+    `etcd: {version: "${version}", downloadUrl: "${downloadUrl}", install: ${install}}`,
     "defaults: {network: {prefix: 24}}",
     "hosts:",
     ...hosts.map((h) => `  - {name: ${h.name}, address: ${h.address}, target: ${h.target}${h.target === "alpine-virt" ? ", storage: {device: LABEL=etcd-data}" : ""}}`),
@@ -63,9 +63,10 @@ describe("Alpine overlays boot into one cluster with real etcd", { timeout: 240_
     return { release, baseUrl: server.baseUrl };
   }
 
-  async function bootCluster(cluster: string, hosts: TestHost[], r: { release: UpstreamRelease; baseUrl: string }) {
+  async function bootCluster(cluster: string, hosts: TestHost[], r: { release: UpstreamRelease; baseUrl: string }, install: "bundle" | "fetch" = "bundle") {
     const clusterDir = join(dir, cluster);
-    const outputDir = await buildCluster(clusterDir, cluster, specText(cluster, r.release.version, r.baseUrl, hosts), ["--cache-dir", join(dir, "cache"), "--quiet"]);
+    const spec = specText(cluster, r.release.version, r.baseUrl, hosts, install);
+    const outputDir = await buildCluster(clusterDir, cluster, spec, ["--cache-dir", join(dir, "cache"), "--quiet"]);
     const network = await createTestNetwork(hosts.map((h) => ({ name: h.name, address: h.address, prefixLength: 24 })));
     networks.push(network);
     const members: RunningService[] = [];
@@ -110,6 +111,18 @@ describe("Alpine overlays boot into one cluster with real etcd", { timeout: 240_
       }
     }
     assert.match(await readFile(hostPath(rootDir, OPENRC_LAYOUT.initScript), "utf8"), /^#!\/sbin\/openrc-run\n/);
+  });
+
+  test("fetch mode: overlays carry the installer, which fetches and verifies etcd at first start, and the members form a cluster", async (t) => {
+    const r = ready(t);
+    if (!r) return;
+    const hosts: TestHost[] = [1, 2, 3].map((i) => ({ name: `alf-${i}`, address: `10.217.0.1${i}`, target: "alpine-virt" }));
+    const { outputDir, clusterDir } = await bootCluster("alpine-fetch", hosts, r, "fetch");
+    const entries = await readTarGz(await readFile(join(outputDir, "hosts", "alf-1", "alf-1.apkovl.tar.gz")));
+    assert.ok(entries.some((e) => e.path === OPENRC_LAYOUT.installScript.slice(1)), "the overlay carries the installer");
+    assert.ok(!entries.some((e) => e.path.startsWith("usr/local/bin/")), "and no binary");
+    const installed = await readFile(hostPath(join(clusterDir, "hosts", "alf-1"), "/usr/local/bin/etcd"));
+    assert.ok(installed.equals(await readFile("/usr/bin/etcd")), "the installer put the verified release's etcd in place");
   });
 
   test("a mixed cluster: two cloud-init hosts and one Alpine host", async (t) => {

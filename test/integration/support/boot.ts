@@ -56,8 +56,12 @@ function installCommand(userData: UserData): string {
 }
 
 export function runInstaller(rootDir: string, userData: UserData): Promise<CommandResult> {
-  // In the root network namespace: the release server listens on this machine's 127.0.0.1.
-  return runCommand(hostRootArgv(rootDir, [installCommand(userData)]), { env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", ETCDBOOT_RETRY_DELAY: "0" }, timeoutMs: 60_000 });
+  return runInRoot(rootDir, installCommand(userData));
+}
+
+/** The host's installer on its root; in the root network namespace: the release server listens on this machine's 127.0.0.1. */
+function runInRoot(rootDir: string, command: string): Promise<CommandResult> {
+  return runCommand(hostRootArgv(rootDir, [command]), { env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", ETCDBOOT_RETRY_DELAY: "0" }, timeoutMs: 60_000 });
 }
 
 export async function installedBinaries(rootDir: string): Promise<string[]> {
@@ -87,7 +91,13 @@ export async function unpackOverlay(outputDir: string, host: string, rootParent:
  */
 export async function bootAlpineHost(network: TestNetwork, outputDir: string, host: string, rootParent: string): Promise<RunningService> {
   const rootDir = await unpackOverlay(outputDir, host, rootParent);
-  const service = await readOpenrcService(rootDir, OPENRC_LAYOUT.initScript, OPENRC_LAYOUT.confFile, ["etcd_uid", "etcd_gid"]);
+  const service = await readOpenrcService(rootDir, OPENRC_LAYOUT.initScript, OPENRC_LAYOUT.confFile, ["etcd_uid", "etcd_gid", "etcdboot_install"]);
+  if (service.variables["etcdboot_install"] === "fetch") {
+    // start_pre's install_etcd: the overlay carries no etcd, only the installer that fetches and verifies it.
+    assert.deepEqual(await installedBinaries(rootDir), [], "a fetch-mode overlay bundles no binary");
+    const installed = await runInRoot(rootDir, OPENRC_LAYOUT.installScript);
+    assert.equal(installed.code, 0, `installer on ${host} failed:\n${installed.stderr}`);
+  }
   const uid = service.variables["etcd_uid"] ?? "";
   const gid = service.variables["etcd_gid"] ?? "";
   assert.match(`${uid}:${gid}`, /^\d+:\d+$/, "the init script names the etcd user's ids");
