@@ -36,6 +36,7 @@ interface LeafState {
   reason: IssueReason | undefined;
   /** In order: a new key before its certificate. */
   writes: AtomicWrite[];
+  notAfter: Date;
 }
 
 /**
@@ -61,7 +62,7 @@ export async function ensurePki(req: PkiRequest): Promise<{ pki: ClusterPki; rep
 
 /** The first moment a build has certificates to renew: the earliest renewal window, or the CA's expiry. */
 function renewBy(ca: CaState, leafStates: LeafState[], validityDays: number): Date {
-  const leafDeadlines = leafStates.map((state) => readCertificate(state.files.certPem).notAfter.getTime() - renewalWindowMs(validityDays));
+  const leafDeadlines = leafStates.map((state) => state.notAfter.getTime() - renewalWindowMs(validityDays));
   return new Date(Math.min(ca.authority.cert.notAfter.getTime(), ...leafDeadlines));
 }
 
@@ -171,7 +172,7 @@ async function ensureLeaf(leaf: Leaf, req: PkiRequest, caReady: Promise<CaState>
     validityDays: req.validityDays,
   });
   if (reason !== undefined) return issueLeaf(leaf, req, ca, key, reason);
-  return { leaf, files: { certPem: existingCert.pem, keyPem: existingKey.pem }, reason: undefined, writes: [] };
+  return { leaf, files: { certPem: existingCert.pem, keyPem: existingKey.pem }, reason: undefined, writes: [], notAfter: existingCert.notAfter };
 }
 
 interface LeafKey extends KeyPair {
@@ -196,7 +197,7 @@ async function issueLeaf(leaf: Leaf, req: PkiRequest, ca: CaState, key: LeafKey,
   const certWrite = publicWrite(leaf.certPath, certPem);
   // Key first: a run stopped in between leaves a certificate that does not match its key, which the next run re-issues.
   const writes = key.generated ? [privateWrite(leaf.keyPath, key.pem), certWrite] : [certWrite];
-  return { leaf, files: { certPem, keyPem: key.pem }, reason, writes };
+  return { leaf, files: { certPem, keyPem: key.pem }, reason, writes, notAfter: readCertificate(certPem).notAfter };
 }
 
 /** Unreadable files count as missing: there is nothing to keep, and the leaf is issued anew. */

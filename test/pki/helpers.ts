@@ -7,8 +7,7 @@ import { join } from "node:path";
 import type { TestContext } from "node:test";
 import { createCa, issueCertificate, readCertificate, type CertificateAuthority } from "../../src/pki/certificates.js";
 import { generateKeyPair, signingKeyOf, type KeyPair } from "../../src/pki/keys.js";
-import type { LeafProfile } from "../../src/pki/profiles.js";
-import { subjectName } from "../../src/pki/profiles.js";
+import { subjectName, type LeafProfile } from "../../src/pki/profiles.js";
 import type { KeyAlgorithm, PkiRequest, SubjectFields } from "../../src/pki/types.js";
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
