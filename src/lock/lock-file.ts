@@ -5,7 +5,6 @@
 import { readFile, rename, writeFile } from "node:fs/promises";
 import { z } from "zod";
 import { UserError } from "../errors.js";
-export { lockPathFor } from "./lock-path.js";
 import { ARCHS, type Arch, type Spec } from "../spec/types.js";
 
 const lockedRelease = z.strictObject({

@@ -3,7 +3,8 @@
 // serves a different file for the same release is an error, never a silent update.
 
 import { releaseArtifact } from "../etcd/release.js";
-import { archsInUse, lockedSha256, lockPathFor, readLock, renderLock, writeLock, type LockedRelease } from "../lock/lock-file.js";
+import { archsInUse, lockedSha256, readLock, renderLock, writeLock, type LockedRelease } from "../lock/lock-file.js";
+import { lockPathFor } from "../lock/lock-path.js";
 import { fetchReleases, type FetchOptions } from "../release/fetch-release.js";
 import { loadValidSpec } from "./build.js";
 

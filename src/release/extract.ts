@@ -64,15 +64,11 @@ function escapes(target: string, from: string): boolean {
   return resolved === ".." || resolved.startsWith("../");
 }
 
-/** The entry's bytes, copied once into a buffer of the size its header gives. */
+/** The entry's bytes, copied once into a buffer of the size its header gives (the tar reader holds entries to it). */
 async function readAll(stream: AsyncIterable<unknown>, size: number): Promise<Buffer> {
   const data = Buffer.allocUnsafe(size);
   let filled = 0;
-  for await (const chunk of stream) {
-    const bytes = chunk as Buffer;
-    if (filled + bytes.length > size) throw new ReleaseError(`an entry holds more bytes than its header says (${size})`);
-    filled += bytes.copy(data, filled);
-  }
-  if (filled !== size) throw new ReleaseError(`an entry holds ${filled} bytes, its header says ${size}`);
+  for await (const chunk of stream) filled += (chunk as Buffer).copy(data, filled);
+  if (filled !== size) throw new Error(`an entry holds ${filled} bytes, its header says ${size}`);
   return data;
 }

@@ -9,8 +9,6 @@ import { z } from "zod";
 import { byteSize, retention } from "./fields.js";
 import { ARCHS, type TargetProfile, type Tuning } from "./types.js";
 
-/** The profiles/ folder of this package (this file runs as dist/src/spec/profiles.js). */
-
 const targetSchema = z.strictObject({
   description: z.string(),
   format: z.enum(["cloud-init", "apkovl"]),
