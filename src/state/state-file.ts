@@ -56,7 +56,11 @@ export async function readState(pkiDir: string): Promise<BuildState | undefined>
     throw damagedState(path, `is damaged (not JSON: ${(error as Error).message})`);
   }
   const parsed = stateSchema.safeParse(json);
-  if (!parsed.success) throw damagedState(path, `is damaged (${z.prettifyError(parsed.error).replaceAll("\n", " ")})`);
+  if (!parsed.success) {
+    const [first, ...more] = parsed.error.issues;
+    const where = first?.path.length ? `${first.path.join(".")}: ` : "";
+    throw damagedState(path, `is damaged (${where}${first?.message ?? "unexpected content"}${more.length > 0 ? `, and ${more.length} more problem${more.length === 1 ? "" : "s"}` : ""})`);
+  }
   const { bootstraps, members, cluster, retired } = parsed.data;
   const expanded = members.map(({ bootstrap, ...m }) => {
     const shared = bootstraps[bootstrap];
