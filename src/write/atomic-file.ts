@@ -3,6 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { withPath, withPathReplaced } from "./error-paths.js";
 
 export interface AtomicWrite {
   path: string;
@@ -24,7 +25,7 @@ export async function writeFileAtomic(write: AtomicWrite): Promise<void> {
     await rename(temporaryPath, path);
   } catch (error) {
     await rm(temporaryPath, { force: true });
-    throw error;
+    throw withPathReplaced(error, temporaryPath, path);
   }
 }
 
@@ -35,6 +36,8 @@ export async function writeNewFile({ path, contents, mode, exactMode, durable }:
     if (exactMode) await handle.chmod(mode); // the umask may have taken bits away from the mode given to open
     await handle.writeFile(contents);
     if (durable) await handle.sync();
+  } catch (error) {
+    throw withPath(error, path);
   } finally {
     await handle.close();
   }

@@ -9,6 +9,8 @@ import { basename, dirname, join, relative } from "node:path";
 import { MANIFEST, type OutputFile } from "../encoders/output-tree.js";
 import { UserError } from "../errors.js";
 import { writeNewFile } from "./atomic-file.js";
+import { withPathReplaced } from "./error-paths.js";
+import { assertFolderOrAbsent } from "./folder-checks.js";
 import { forEachLimited } from "./concurrency.js";
 
 /** Public output: the umask applies, as to any file the user makes. */
@@ -34,9 +36,8 @@ async function exists(path: string): Promise<boolean> {
 
 /** Only ever replace a folder etcdboot wrote: a mistyped --out must not wipe someone's files. */
 export async function assertReplaceableOutput(dir: string): Promise<void> {
-  const info = await stat(dir).catch(() => undefined);
-  if (info && !info.isDirectory()) throw new UserError(`${dir} is a file, not a folder: choose another --out folder or move the file aside`);
-  if (info && !(await exists(join(dir, MANIFEST))))
+  await assertFolderOrAbsent(dir, "--out");
+  if ((await exists(dir)) && !(await exists(join(dir, MANIFEST))))
     throw new UserError(`${dir} exists and was not written by etcdboot (no ${MANIFEST}): choose another --out folder or remove it`);
 }
 
@@ -70,6 +71,8 @@ async function replaceWithStaged(dir: string, files: OutputFile[], reusable: Rea
     for (const manifest of files.filter((f) => f.path === MANIFEST)) await place(manifest); // last, as a complete tree's seal
     if (replacing) await swapFolders(dir, staging);
     else await rename(staging, dir);
+  } catch (error) {
+    throw withPathReplaced(error, staging, dir);
   } finally {
     await rm(staging, { recursive: true, force: true });
   }
