@@ -1,16 +1,21 @@
 // Checks on the folders a build writes to, made before anything is written: a refused build
 // must leave the PKI untouched, so these cannot wait for the first write to fail.
 
-import { realpath, stat } from "node:fs/promises";
+import { lstat, realpath, stat } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { UsageError, UserError } from "../errors.js";
 
-/** The nearest part of path that exists, and the part below it that does not (yet). */
+/**
+ * The nearest part of path that exists, and the part below it that does not (yet). A symbolic
+ * link that leads nowhere (a missing target, a loop) is an error: nothing could be made through it.
+ */
 async function nearestExisting(path: string): Promise<{ existing: string; missing: string[] }> {
   const missing: string[] = [];
   for (let at = resolve(path); ; at = dirname(at)) {
-    if (await stat(at).then(() => true, () => false)) return { existing: at, missing };
-    if (dirname(at) === at) return { existing: at, missing }; // the root always exists; only reached when stat is refused
+    const entry = await lstat(at).catch(() => undefined);
+    if (entry?.isSymbolicLink() && !(await stat(at).then(() => true, () => false)))
+      throw new UserError(`${at} is a symbolic link that leads nowhere (its target is missing, or it loops): point it at a folder or remove it`);
+    if (entry !== undefined || dirname(at) === at) return { existing: at, missing };
     missing.unshift(basename(at));
   }
 }

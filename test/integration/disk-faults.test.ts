@@ -180,6 +180,16 @@ describe("--out and --pki", () => {
     assertCleanFailure(await runCli(["build", spec, "--out", join(dir, "out"), "--pki", pki]), /out\/lab is a file, not a folder/);
     assert.deepEqual(await snapshot(dir), before, "no PKI made");
   });
+
+  test("--out or --pki through a symbolic link that leads nowhere (missing target, loop): a clear error, nothing written", async (t) => {
+    const { dir, spec, out, pki } = await workspace(t);
+    await symlink(join(dir, "unmounted", "disk"), join(dir, "dangling"));
+    await symlink(join(dir, "loop"), join(dir, "loop"));
+    const before = await snapshot(dir);
+    for (const [outArg, pkiArg, link] of [[join(dir, "dangling", "out"), pki, "dangling"], [out, join(dir, "loop"), "loop"]] as const)
+      assertCleanFailure(await runCli(["build", spec, "--out", outArg, "--pki", pkiArg]), new RegExp(`${join(dir, link)} is a symbolic link that leads nowhere`));
+    assert.deepEqual(await snapshot(dir), before);
+  });
 });
 
 describe("a damaged state.json", () => {
