@@ -4,7 +4,7 @@
 // the staging folder rather than written again (same inode, same mtime), and an unchanged build
 // writes nothing at all. Files that carry a key are exactly 0600, in folders exactly 0700.
 
-import { chmod, copyFile, link, lstat, mkdir, readdir, readFile, rename, rm, stat } from "node:fs/promises";
+import { chmod, copyFile, link, lstat, mkdir, readdir, readFile, realpath, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join, relative } from "node:path";
 import { MANIFEST, type OutputFile } from "../encoders/output-tree.js";
 import { UserError } from "../errors.js";
@@ -41,7 +41,9 @@ export async function assertReplaceableOutput(dir: string): Promise<void> {
     throw new UserError(`${dir} exists and was not written by etcdboot (no ${MANIFEST}): choose another --out folder or remove it`);
 }
 
-export async function writeOutputTree(dir: string, files: OutputFile[]): Promise<WriteResult> {
+export async function writeOutputTree(given: string, files: OutputFile[]): Promise<WriteResult> {
+  // Through a symbolic link (output/lab → /srv/www/lab): the folder it leads to is replaced, the link stays.
+  const dir = await realpath(given).catch(() => given);
   await recoverInterruptedWrite(dir);
   await assertReplaceableOutput(dir);
   if (!(await exists(dir))) {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { chmod, mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, lstat, mkdir, readdir, readFile, rename, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, test, type TestContext } from "node:test";
 import { MANIFEST, type OutputFile } from "../../src/encoders/output-tree.js";
@@ -142,6 +142,17 @@ describe("writeOutputTree", () => {
     assert.deepEqual(await fileIdentities(dir), before);
     assert.equal(await read(dir, "hosts/etcd-2/user-data"), "two\n");
     assert.deepEqual(await readdir(join(dir, "..")), ["lab"]);
+  });
+
+  test("an output folder reached through a symbolic link: the folder it leads to is updated, the link stays", async (t) => {
+    const dir = await outputDir(t);
+    const real = join(dir, "..", "published-lab");
+    await writeOutputTree(real, outputFiles(FIRST));
+    await symlink(real, dir);
+    await writeOutputTree(dir, outputFiles({ ...FIRST, "ca.crt": "CA, renewed\n" }));
+    assert.ok((await lstat(dir)).isSymbolicLink());
+    assert.equal(await read(real, "ca.crt"), "CA, renewed\n");
+    assert.deepEqual((await readdir(join(dir, ".."))).sort(), ["lab", "published-lab"]);
   });
 
   test("a run killed between moving the old folder aside and the new one in: the next run puts the old one back, then updates it", async (t) => {
