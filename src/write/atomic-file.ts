@@ -24,7 +24,7 @@ export async function writeFileAtomic(write: AtomicWrite): Promise<void> {
     await writeNewFile({ ...write, path: temporaryPath });
     await rename(temporaryPath, path);
   } catch (error) {
-    await rm(temporaryPath, { force: true });
+    await rm(temporaryPath, { force: true }).catch(() => undefined); // the first error is the one to report
     throw withPathReplaced(error, temporaryPath, path);
   }
 }

@@ -74,9 +74,8 @@ async function replaceWithStaged(dir: string, files: OutputFile[], reusable: Rea
     if (replacing) await swapFolders(dir, staging);
     else await rename(staging, dir);
   } catch (error) {
+    await rm(staging, { recursive: true, force: true }).catch(() => undefined); // the first error is the one to report
     throw withPathReplaced(error, staging, dir);
-  } finally {
-    await rm(staging, { recursive: true, force: true });
   }
 }
 
