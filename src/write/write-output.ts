@@ -1,14 +1,15 @@
-// Write a cluster's output folder. The new tree is always built whole in a staging folder beside
-// its final name and then renamed into place, so a failure (a full or read-only disk) leaves the
-// previous folder as it was. Files whose bytes and mode are already right are hard-linked into
-// the staging folder rather than written again (same inode, same mtime), and an unchanged build
-// writes nothing at all. Files that carry a key are exactly 0600, in folders exactly 0700.
+// Write a cluster's output folder. The new tree is built whole in a staging folder beside its
+// final name and then renamed into place, so a failure (a full or read-only disk) leaves the
+// previous folder as it was (a mount point, which cannot be renamed, is updated in place).
+// Files whose bytes and mode are already right are hard-linked into the staging folder rather
+// than written again (same inode, same mtime), and an unchanged build writes nothing at all.
+// Files that carry a key are exactly 0600, in folders exactly 0700.
 
 import { chmod, copyFile, link, lstat, mkdir, readdir, readFile, realpath, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join, relative } from "node:path";
 import { MANIFEST, type OutputFile } from "../encoders/output-tree.js";
 import { UserError } from "../errors.js";
-import { writeNewFile } from "./atomic-file.js";
+import { writeFileAtomic, writeNewFile } from "./atomic-file.js";
 import { withPathReplaced } from "./error-paths.js";
 import { assertFolderOrAbsent } from "./folder-checks.js";
 import { forEachLimited } from "./concurrency.js";
@@ -37,7 +38,12 @@ async function exists(path: string): Promise<boolean> {
 /** Only ever replace a folder etcdboot wrote: a mistyped --out must not wipe someone's files. */
 export async function assertReplaceableOutput(dir: string): Promise<void> {
   await assertFolderOrAbsent(dir, "--out");
-  if ((await exists(dir)) && !(await exists(join(dir, MANIFEST))))
+  // None: missing, or empty (a freshly mounted disk).
+  const entries = await readdir(dir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === "ENOENT") return [] as string[];
+    throw error;
+  });
+  if (entries.length > 0 && !entries.includes(MANIFEST))
     throw new UserError(`${dir} exists and was not written by etcdboot (no ${MANIFEST}): choose another --out folder or remove it`);
 }
 
@@ -55,7 +61,8 @@ export async function writeOutputTree(given: string, files: OutputFile[]): Promi
   const stale = entriesNotProduced(files, listing);
   const differing = files.filter((f) => !reusable.has(f));
   if (differing.length === 0 && stale.length === 0 && looseFolders.length === 0) return { changed: false, written: [], removed: [] };
-  await replaceWithStaged(dir, files, reusable, true);
+  if (await isMountPoint(dir)) await updateInPlace(dir, files, reusable, stale);
+  else await replaceWithStaged(dir, files, reusable, true);
   const written = [...differing.filter((f) => f.path !== MANIFEST), ...differing.filter((f) => f.path === MANIFEST)].map((f) => f.path);
   return { changed: true, written, removed: stale };
 }
@@ -68,15 +75,36 @@ async function replaceWithStaged(dir: string, files: OutputFile[], reusable: Rea
     await mkdir(dirname(dir), { recursive: true });
     await mkdir(staging);
     await makeFolders(staging, files);
-    const place = (file: OutputFile) => (reusable.has(file) ? linkOrCopy(join(dir, file.path), join(staging, file.path)) : writeOutputFile(join(staging, file.path), file));
-    await forEachLimited(files.filter((f) => f.path !== MANIFEST), place);
-    for (const manifest of files.filter((f) => f.path === MANIFEST)) await place(manifest); // last, as a complete tree's seal
+    await placeFiles(files, (file) => (reusable.has(file) ? linkOrCopy(join(dir, file.path), join(staging, file.path)) : writeOutputFile(join(staging, file.path), file, false)));
     if (replacing) await swapFolders(dir, staging);
     else await rename(staging, dir);
   } catch (error) {
     await rm(staging, { recursive: true, force: true }).catch(() => undefined); // the first error is the one to report
     throw withPathReplaced(error, staging, dir);
   }
+}
+
+/**
+ * A mount point cannot be renamed, so its files are replaced where they are: each atomically,
+ * stale entries first, the manifest last. A failure midway leaves a mix of old and new files
+ * (each whole) under the old manifest; the next build completes it.
+ */
+async function updateInPlace(dir: string, files: OutputFile[], reusable: ReadonlySet<OutputFile>, stale: string[]): Promise<void> {
+  // Stale entries first: one may stand where a produced file or folder goes.
+  await forEachLimited(stale, (path) => rm(join(dir, path), { recursive: true, force: true }));
+  await makeFolders(dir, files);
+  await placeFiles(files.filter((f) => !reusable.has(f)), (file) => writeOutputFile(join(dir, file.path), file, true));
+}
+
+async function isMountPoint(dir: string): Promise<boolean> {
+  const [folder, parent] = await Promise.all([stat(dir), stat(dirname(dir))]);
+  return folder.dev !== parent.dev;
+}
+
+/** Every file, the manifest last: a tree with its manifest is complete. */
+async function placeFiles(files: OutputFile[], place: (file: OutputFile) => Promise<void>): Promise<void> {
+  await forEachLimited(files.filter((f) => f.path !== MANIFEST), place);
+  for (const manifest of files.filter((f) => f.path === MANIFEST)) await place(manifest);
 }
 
 /**
@@ -126,7 +154,7 @@ function isRunning(pid: number): boolean {
   }
 }
 
-/** Every folder the files need, parents first; a folder holding a secret file made exactly 0700. */
+/** Every folder the files need, parents first (existing ones kept); a folder holding a secret file exactly 0700. */
 async function makeFolders(root: string, files: OutputFile[]): Promise<void> {
   const secretFolders = secretFoldersOf(files);
   const folders = [...new Set(files.flatMap((f) => ancestorsOf(f.path)))];
@@ -135,15 +163,18 @@ async function makeFolders(root: string, files: OutputFile[]): Promise<void> {
     await forEachLimited(folders.filter((f) => depth(f) === level), async (folder) => {
       const path = join(root, folder);
       const secret = secretFolders.has(folder);
-      await mkdir(path, { mode: secret ? SECRET_FOLDER_MODE : OUTPUT_FOLDER_MODE });
+      await mkdir(path, { mode: secret ? SECRET_FOLDER_MODE : OUTPUT_FOLDER_MODE }).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== "EEXIST") throw error;
+      });
       if (secret) await chmod(path, SECRET_FOLDER_MODE); // the umask may have taken bits away (or left group bits on)
     });
   }
 }
 
-function writeOutputFile(path: string, file: OutputFile): Promise<void> {
-  const mode = file.secret ? SECRET_FILE_MODE : OUTPUT_FILE_MODE;
-  return writeNewFile({ path, contents: file.content, mode, exactMode: file.secret, durable: false });
+/** Regenerable output: no fsync. replacing: over an existing file, atomically; otherwise a new file. */
+function writeOutputFile(path: string, file: OutputFile, replacing: boolean): Promise<void> {
+  const write = { path, contents: file.content, mode: file.secret ? SECRET_FILE_MODE : OUTPUT_FILE_MODE, exactMode: file.secret, durable: false };
+  return replacing ? writeFileAtomic(write) : writeNewFile(write);
 }
 
 /** A hard link keeps the file's inode and mtime; a file system without links gets a copy. */

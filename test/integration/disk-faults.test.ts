@@ -261,6 +261,27 @@ describe("plan's scratch copy of the PKI", () => {
   });
 });
 
+describe("an output folder that is a mount point (it cannot be renamed)", () => {
+  test("a freshly mounted empty disk is written, then updated in place: files replaced, loose modes tightened, still the mount", async (t) => {
+    if (!requirePrerequisites(t, { root: true, commands: ["mount", "umount"] })) return;
+    const { spec, out, args, undo } = await workspace(t);
+    const previous = process.umask(0o022);
+    t.after(() => void process.umask(previous));
+    const lab = join(out, "lab");
+    await mountTmpfs(undo, lab, "1m");
+    const device = (await lstat(lab)).dev;
+    await build(args);
+    await chmod(join(lab, "hosts", "etcd-1", "user-data"), 0o644);
+    await chmod(join(lab, "hosts", "etcd-1"), 0o755);
+    await changeTuning(spec);
+    await build(args);
+    assert.equal((await lstat(lab)).dev, device, "the same mounted file system");
+    assert.match(await readFile(join(lab, "hosts", "etcd-2", "user-data"), "utf8"), /heartbeat-interval: 300\b/, "the wan tuning");
+    await assertOutputModes(lab, 0o022, "in place");
+    assert.deepEqual([...(await fileIdentities(lab)).keys()].filter((path) => path.includes(".tmp")), [], "no temporary files");
+  });
+});
+
 describe("file-system faults", () => {
   test("a full disk under the output (ENOSPC) while updating it: exit 1, one line; the previous output and the PKI unchanged, no litter", async (t) => {
     if (!requirePrerequisites(t, { root: true, commands: ["mount", "umount"] })) return;
