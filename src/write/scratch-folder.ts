@@ -1,8 +1,8 @@
 // A private temporary folder that is gone afterwards whatever happens: on success, on an error,
 // and on Ctrl-C or kill (it may hold a copy of the CA key).
 
-import { rmSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtempSync, rmSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { constants, tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -10,7 +10,8 @@ const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 
 /** Runs use(folder) with a fresh 0700 folder in the temp dir, removed on every way out. */
 export async function withScratchFolder<T>(prefix: string, use: (folder: string) => Promise<T>): Promise<T> {
-  const folder = await mkdtemp(join(tmpdir(), prefix)); // mkdtemp makes it 0700
+  // Made synchronously, in the same tick as the handlers: no signal can arrive between the two.
+  const folder = mkdtempSync(join(tmpdir(), prefix)); // mkdtemp makes it 0700
   // Synchronous: the process ends right after, with the usual exit code for the signal (130 for SIGINT, 143 for SIGTERM).
   const onSignal = (signal: NodeJS.Signals) => {
     rmSync(folder, { recursive: true, force: true });
@@ -20,7 +21,7 @@ export async function withScratchFolder<T>(prefix: string, use: (folder: string)
   try {
     return await use(folder);
   } finally {
+    await rm(folder, { recursive: true, force: true }); // still under the handlers: a signal now removes it too
     for (const signal of SIGNALS) process.off(signal, onSignal);
-    await rm(folder, { recursive: true, force: true });
   }
 }

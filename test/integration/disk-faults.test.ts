@@ -253,6 +253,9 @@ describe("plan's scratch copy of the PKI", () => {
       assert.ok(waited < 30_000 && child.exitCode === null, "plan made its scratch copy");
       await sleep(20);
     }
+    const [scratch] = await readdir(tmp);
+    assert.match(scratch ?? "", /^etcdboot-plan-/);
+    assert.equal((await lstat(join(tmp, scratch ?? ""))).mode & 0o7777, 0o700, "private: it holds a copy of the CA key");
     assert.ok(child.pid !== undefined);
     process.kill(child.pid, "SIGTERM");
     const [code, signal] = (await exited) as [number | null, NodeJS.Signals | null];
