@@ -5,6 +5,7 @@ import { copyFile, constants as fsConstants, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { EXIT_FAILURE, EXIT_USAGE, UsageError, UserError } from "../errors.js";
+import { fileSystemFaultMessage } from "./file-system-fault.js";
 import { HELP } from "./help.js";
 import type { ClusterSession } from "../ops/cluster.js";
 import { upToDateSummary, writeStamp, type BuildSummary } from "../ops/up-to-date.js";
@@ -261,6 +262,11 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     if (error instanceof UserError) {
       io.err(`etcdboot: ${error.message}`);
       return error.exitCode;
+    }
+    const fault = fileSystemFaultMessage(error);
+    if (fault !== undefined) {
+      io.err(`etcdboot: ${fault}`);
+      return EXIT_FAILURE;
     }
     io.err(`etcdboot: internal error — this is a bug, please report it:\n${(error as Error).stack ?? String(error)}`);
     return EXIT_FAILURE;

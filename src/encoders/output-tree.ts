@@ -1,6 +1,7 @@
 // Everything etcdboot writes for one cluster, as relative path → bytes: per-host cloud-init
 // files, the CA certificate, an etcdctl environment file, and a manifest with a SHA-256 per
-// file. Pure; no private key ever goes in here.
+// file. Pure. No private key goes in here but each host's own, inside that host's user-data or
+// overlay, which is then marked secret.
 
 import { join } from "node:path";
 import { clientUrl } from "../etcd/config.js";
@@ -14,6 +15,8 @@ import { encodeCloudInit } from "./cloud-init.js";
 export interface OutputFile {
   path: string;
   content: string | Uint8Array;
+  /** Carries a private key or password: written 0600, in a folder written 0700. */
+  secret: boolean;
 }
 
 export const MANIFEST = "manifest.json";
@@ -33,21 +36,26 @@ function etcdctlEnvironment(spec: Spec, pkiDir: string): string {
 /** The host's certificate on its own (public), to copy to an already-booted host after a renewal. */
 export const MEMBER_CERT_COPY = "member.crt";
 
+/** The cloud-init file that holds the planned files (write_files); meta-data and network-config hold none. */
+const CLOUD_INIT_CARRIER = "user-data";
+
 async function encodeHost(spec: Spec, plan: HostPlan): Promise<OutputFile[]> {
   const folder = `hosts/${plan.host.name}`;
+  const secret = plan.files.some((f) => f.secret === true);
   const certificate = plan.files.find((f) => f.path === SYSTEMD_LAYOUT.memberCert);
-  const renewal = certificate ? [{ path: `${folder}/${MEMBER_CERT_COPY}`, content: certificate.content }] : [];
+  const renewal = certificate ? [{ path: `${folder}/${MEMBER_CERT_COPY}`, content: certificate.content, secret: false }] : [];
   if (plan.host.target.format === "apkovl") {
     const { apkovlName, encodeApkovl } = await import("./apkovl.js"); // with the tar library: only Alpine builds load it
-    return [{ path: `${folder}/${apkovlName(plan)}`, content: await encodeApkovl(plan) }, ...renewal];
+    return [{ path: `${folder}/${apkovlName(plan)}`, content: await encodeApkovl(plan), secret }, ...renewal];
   }
-  return [...Object.entries(encodeCloudInit(spec, plan)).map(([name, content]) => ({ path: `${folder}/${name}`, content })), ...renewal];
+  const cloudInit = Object.entries(encodeCloudInit(spec, plan)).map(([name, content]) => ({ path: `${folder}/${name}`, content, secret: secret && name === CLOUD_INIT_CARRIER }));
+  return [...cloudInit, ...renewal];
 }
 
 export async function encodeOutputTree(spec: Spec, plans: HostPlan[], caCertPem: string, pkiDir: string): Promise<OutputFile[]> {
   const files: OutputFile[] = [
-    { path: "ca.crt", content: caCertPem },
-    { path: "etcdctl.env", content: etcdctlEnvironment(spec, pkiDir) },
+    { path: "ca.crt", content: caCertPem, secret: false },
+    { path: "etcdctl.env", content: etcdctlEnvironment(spec, pkiDir), secret: false },
   ];
   for (const hostFiles of await Promise.all(plans.map((plan) => encodeHost(spec, plan)))) files.push(...hostFiles);
   files.sort((a, b) => a.path.localeCompare(b.path));
@@ -56,5 +64,5 @@ export async function encodeOutputTree(spec: Spec, plans: HostPlan[], caCertPem:
     etcdVersion: spec.etcd.version.text,
     files: files.map((f) => ({ path: f.path, bytes: Buffer.byteLength(f.content), sha256: sha256Hex(f.content) })),
   };
-  return [...files, { path: MANIFEST, content: `${JSON.stringify(manifest, null, 2)}\n` }];
+  return [...files, { path: MANIFEST, content: `${JSON.stringify(manifest, null, 2)}\n`, secret: false }];
 }

@@ -1,15 +1,14 @@
 // `etcdboot build`: spec → PKI → plans → output tree → disk. The only place that strings the
 // pipeline together; each stage stays testable on its own.
 
-import { cp, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { cp } from "node:fs/promises";
+import { resolve } from "node:path";
 import { encodeOutputTree } from "../encoders/output-tree.js";
 import { UsageError } from "../errors.js";
 import { applyLock, readLock } from "../lock/lock-file.js";
 import { lockPathFor } from "../lock/lock-path.js";
 import { ensurePki } from "../pki/ensure-pki.js";
-import type { PkiReport } from "../pki/types.js";
+import type { PkiReport, PkiRequest } from "../pki/types.js";
 import { archsDownloadedAtBoot, archsToBundle, planCluster, type ReleaseBinaries } from "../plan/plan-host.js";
 import { releaseArtifact } from "../etcd/release.js";
 import { extractBinaries } from "../release/extract.js";
@@ -21,6 +20,9 @@ import { assembleBootstraps } from "../state/bootstrap.js";
 import { assembleState } from "../state/record-build.js";
 import { readState, writeState } from "../state/state-file.js";
 import type { BuildState } from "../state/types.js";
+import { refuseOverlappingFolders } from "../write/folder-checks.js";
+import { withPathReplaced } from "../write/error-paths.js";
+import { withScratchFolder } from "../write/scratch-folder.js";
 import { assertReplaceableOutput, writeOutputTree } from "../write/write-output.js";
 
 export interface BuildOptions {
@@ -108,12 +110,13 @@ export async function runBuild(options: BuildOptions): Promise<BuildReport> {
   if (options.check) return { spec, warnings, hostArtifacts: [] };
 
   const outputDir = resolve(options.outRoot, spec.cluster.name);
-  await assertReplaceableOutput(outputDir); // before the PKI: a refused build writes nothing
+  // Before the PKI: a refused build writes nothing.
+  await refuseOverlappingFolders(options.outRoot, options.pkiRoot);
+  await assertReplaceableOutput(outputDir);
   const pkiDir = resolve(options.pkiRoot, spec.cluster.name);
   const previousState = await readState(pkiDir);
-  const workingPki = options.dryRun ? await scratchCopy(pkiDir) : pkiDir;
-  const { pki, report, renewBy } = await ensurePki({
-    dir: workingPki,
+  const pkiRequest: PkiRequest = {
+    dir: pkiDir,
     cluster: spec.cluster.name,
     algorithm: spec.tls.algorithm,
     subject: spec.tls.subject,
@@ -123,9 +126,8 @@ export async function runBuild(options: BuildOptions): Promise<BuildReport> {
     clients: spec.clients,
     now: options.now,
     replaceCa: options.replaceCa,
-  });
-
-  if (options.dryRun) await rm(workingPki, { recursive: true, force: true });
+  };
+  const { pki, report, renewBy } = options.dryRun ? await ensurePkiOnCopy(pkiRequest) : await ensurePki(pkiRequest);
 
   const releases = await releaseBinaries(spec, options.fetch);
   const bootstraps = assembleBootstraps(spec, previousState);
@@ -142,11 +144,20 @@ export async function runBuild(options: BuildOptions): Promise<BuildReport> {
   return { spec, warnings, outputDir, pkiDir, pki: report, changed, hostArtifacts, previousState, state, renewBy };
 }
 
-/** A throw-away copy of the PKI folder, so a dry run can issue certificates without touching the real one. */
-async function scratchCopy(pkiDir: string): Promise<string> {
-  const scratch = await mkdtemp(join(tmpdir(), "etcdboot-plan-"));
-  await cp(pkiDir, scratch, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
-    if (error.code !== "ENOENT") throw error;
+/**
+ * ensurePki on a throw-away copy of the PKI folder, so a dry run can issue certificates without
+ * touching the real one. The copy (CA key included) is private and removed on every way out,
+ * and an error names the real folder, never the copy.
+ */
+async function ensurePkiOnCopy(req: PkiRequest): ReturnType<typeof ensurePki> {
+  return withScratchFolder("etcdboot-plan-", async (scratch) => {
+    try {
+      await cp(req.dir, scratch, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== "ENOENT") throw error;
+      });
+      return await ensurePki({ ...req, dir: scratch });
+    } catch (error) {
+      throw withPathReplaced(error, scratch, req.dir);
+    }
   });
-  return scratch;
 }

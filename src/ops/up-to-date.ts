@@ -6,7 +6,7 @@
 // Only node: modules here, so an up-to-date build loads none of the pipeline.
 
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, openSync, readFileSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { versions } from "node:process";
@@ -33,7 +33,7 @@ interface Stamp {
   stampVersion: 1;
   /** The request and the runtime that shape the bytes (gzip output depends on zlib's version). */
   request: string;
-  /** SHA-256 over the path and bytes of every file read or written. */
+  /** SHA-256 over the path, mode and bytes of every file read or written. */
   fingerprint: string;
   /** ISO time from which certificates are due for renewal: the stamp is void from then. */
   renewBy: string;
@@ -91,9 +91,15 @@ export function dependencyManifests(): string[] {
   });
 }
 
+/** Mode and SHA-256: a key-carrying file loosened to 0644 must make the next build tighten it again. */
 function digestOf(path: string): string {
   try {
-    return createHash("sha256").update(readFileSync(path)).digest("hex");
+    const fd = openSync(path, "r");
+    try {
+      return `${(fstatSync(fd).mode & 0o7777).toString(8)}:${createHash("sha256").update(readFileSync(fd)).digest("hex")}`;
+    } finally {
+      closeSync(fd);
+    }
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT" || code === "EISDIR") return code;

@@ -36,7 +36,7 @@ function etcdBase(spec: Spec, host: Host, pki: ClusterPki, layout: EtcdLayout, b
   return [
     rootFile(layout.caCert, 0o644, pki.caCertPem),
     etcdFile(layout.memberCert, 0o644, member.certPem),
-    etcdFile(layout.memberKey, 0o600, member.keyPem),
+    { ...etcdFile(layout.memberKey, 0o600, member.keyPem), secret: true },
     rootFile(layout.configFile, 0o644, renderEtcdConfig(spec, host, layout, bootstrap)),
   ];
 }
@@ -106,7 +106,7 @@ function planOpenrcHost(spec: Spec, host: Host, pki: ClusterPki, bootstrap: Boot
     rootFile("/etc/.default_boot_services", 0o644, ""),
     rootFile("/etc/chrony/chrony.conf", 0o644, renderChronyConf(spec)),
     rootFile("/etc/fstab", 0o644, renderFstab(host)),
-    ...(host.wifi ? [rootFile("/etc/wpa_supplicant/wpa_supplicant.conf", 0o600, renderWpaSupplicant(host.wifi))] : []),
+    ...(host.wifi ? [{ ...rootFile("/etc/wpa_supplicant/wpa_supplicant.conf", 0o600, renderWpaSupplicant(host.wifi)), secret: true }] : []),
     ...(spec.ssh ? [rootFile("/root/.ssh/authorized_keys", 0o600, `${spec.ssh.authorizedKeys.join("\n")}\n`)] : []),
   ];
   const directories: PlannedDirectory[] = [

@@ -11,6 +11,8 @@ export interface PlannedFile {
   group: string;
   /** Text, or bytes for bundled binaries. */
   content: string | Uint8Array;
+  /** A private key or password: every artifact that carries this file is written 0600 in a 0700 folder. */
+  secret?: boolean;
 }
 
 /** A folder whose mode or owner matters (others are made 0755 root as parents). */

@@ -1,9 +1,10 @@
 // state.json beside the PKI: read, validated, and written only when its bytes change.
 
-import { readFile, rename, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import { UserError } from "../errors.js";
+import { writeFileAtomic } from "../write/atomic-file.js";
 import type { Bootstrap, BuildState } from "./types.js";
 
 export const STATE_FILE = "state.json";
@@ -32,19 +33,38 @@ export function statePath(pkiDir: string): string {
   return join(pkiDir, STATE_FILE);
 }
 
+/** What state.json holds cannot be read back from the output, so the way out says what is lost. */
+function damagedState(path: string, problem: string): UserError {
+  return new UserError(
+    `${path} ${problem}: restore it from a backup of the PKI folder, or move it aside — the next build then writes a new one, ` +
+      "but treats every host as a member of a new cluster (hosts added since the first build get initial-cluster-state: new) and forgets retired certificates",
+  );
+}
+
 export async function readState(pkiDir: string): Promise<BuildState | undefined> {
   const path = statePath(pkiDir);
   const text = await readFile(path, "utf8").catch((error: NodeJS.ErrnoException) => {
     if (error.code === "ENOENT") return undefined;
+    if (error.code === "EISDIR") throw damagedState(path, "is a folder, not etcdboot's state file");
     throw error;
   });
   if (text === undefined) return undefined;
-  const parsed = stateSchema.safeParse(JSON.parse(text));
-  if (!parsed.success) throw new UserError(`${path} is damaged (${z.prettifyError(parsed.error)}): restore it from a backup of the PKI folder`);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw damagedState(path, `is damaged (not JSON: ${(error as Error).message})`);
+  }
+  const parsed = stateSchema.safeParse(json);
+  if (!parsed.success) {
+    const [first, ...more] = parsed.error.issues;
+    const where = first?.path.length ? `${first.path.join(".")}: ` : "";
+    throw damagedState(path, `is damaged (${where}${first?.message ?? "unexpected content"}${more.length > 0 ? `, and ${more.length} more problem${more.length === 1 ? "" : "s"}` : ""})`);
+  }
   const { bootstraps, members, cluster, retired } = parsed.data;
   const expanded = members.map(({ bootstrap, ...m }) => {
     const shared = bootstraps[bootstrap];
-    if (!shared) throw new UserError(`${path} is damaged (member ${m.name} refers to bootstrap ${bootstrap}): restore it from a backup of the PKI folder`);
+    if (!shared) throw damagedState(path, `is damaged (member ${m.name} refers to bootstrap ${bootstrap}, which is not there)`);
     return { ...m, bootstrap: shared };
   });
   return { cluster, members: expanded, retired };
@@ -76,7 +96,6 @@ export async function writeState(pkiDir: string, state: BuildState): Promise<boo
   const path = statePath(pkiDir);
   const text = renderState(state);
   if ((await readFile(path, "utf8").catch(() => undefined)) === text) return false;
-  await writeFile(`${path}.tmp`, text, { mode: 0o600 });
-  await rename(`${path}.tmp`, path);
+  await writeFileAtomic({ path, contents: text, mode: 0o600, exactMode: true, durable: true });
   return true;
 }

@@ -18,10 +18,11 @@ async function realUserData(): Promise<string> {
   const dir = await tempDir("yaml-bench");
   try {
     const spec = join(REPO, "profiles", "examples", "three-vms.yaml");
-    const code = await main(["build", spec, "--out", dir, "--pki", join(dir, "pki"), "--quiet"], { out: () => {}, err: console.error, now: () => FIXED_NOW });
+    const out = join(dir, "out"); // beside the PKI, never around it
+    const code = await main(["build", spec, "--out", out, "--pki", join(dir, "pki"), "--quiet"], { out: () => {}, err: console.error, now: () => FIXED_NOW });
     if (code !== 0) throw new Error(`etcdboot build failed (${code})`);
-    const [cluster] = (await readdir(dir)).filter((name) => name !== "pki");
-    const hostsDir = join(dir, cluster ?? "", "hosts");
+    const [cluster] = await readdir(out);
+    const hostsDir = join(out, cluster ?? "", "hosts");
     const [host] = await readdir(hostsDir);
     return await readFile(join(hostsDir, host ?? "", "user-data"), "utf8");
   } finally {

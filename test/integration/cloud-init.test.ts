@@ -47,10 +47,11 @@ describe("cloud-init accepts what etcdboot writes", () => {
     test(spec.slice(REPO.length), async (t) => {
       if (!requirePrerequisites(t, { commands: ["cloud-init", SYSTEM_PYTHON] })) return;
       const dir = await tempDir("cloud-init");
-      const code = await main(["build", spec, "--out", dir, "--pki", join(dir, "pki")], { out: () => {}, err: console.error, now: () => FIXED_NOW });
+      const out = join(dir, "out"); // beside the PKI, never around it
+      const code = await main(["build", spec, "--out", out, "--pki", join(dir, "pki")], { out: () => {}, err: console.error, now: () => FIXED_NOW });
       assert.equal(code, 0);
-      const [cluster] = (await readdir(dir)).filter((name) => name !== "pki");
-      const hostsDir = join(dir, cluster ?? "", "hosts");
+      const [cluster] = await readdir(out);
+      const hostsDir = join(out, cluster ?? "", "hosts");
       const networkConfigs: string[] = [];
       for (const host of await readdir(hostsDir)) {
         const result = await cloudInitSchema(join(hostsDir, host, "user-data"));
