@@ -77,14 +77,19 @@ Options:
   add HOST        add HOST (from the spec) as a learner; then boot it with the artifacts of
                   the build that added it (initial-cluster-state: existing)
   promote HOST    make the learner a voting member once it has caught up (waits --wait s)
-  remove HOST     remove the member named HOST; then shut it down and drop it from the spec
+  remove HOST     remove HOST's member (also one added but never started); then shut it
+                  down and drop it from the spec
   update HOST     set a renumbered HOST's peer URL to its new address; then restart it there
-Each step is refused while another change is pending, while the cluster is unhealthy, or when
-removing would leave fewer than quorum or a 2-member cluster.
+A member is found by its name, or by its peer URL while it has not started. Each step is
+refused while another change is pending or the cluster is unhealthy. A removal is refused when
+it would leave fewer healthy members than quorum, and, unless --force, when it would leave
+fewer than 3 voting members: a 2-member cluster tolerates no failure (either member down stops
+writes), so add the replacement first.
 
 Options:
   --pki DIR       parent folder of the CA and keys (default: pki)
   --wait SECONDS  promote: how long to wait for the learner (default: 120)
+  --force         remove: go ahead even though the cluster is left with 1 or 2 voting members
   -h, --help      this help`,
   certs: `Usage: etcdboot certs [SPEC] [options]
 

@@ -34,6 +34,11 @@ export interface EndpointStatus {
   errors: string[];
 }
 
+/** A member ID as etcdctl prints it (hex); kept as it is if the gateway sent something else. */
+export function hexMemberId(id: string): string {
+  return /^\d+$/.test(id) ? BigInt(id).toString(16) : id;
+}
+
 interface RawMember {
   ID?: string;
   name?: string;
