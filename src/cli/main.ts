@@ -118,7 +118,7 @@ async function pin(args: string[], io: Io): Promise<number> {
   if (values.help) return (io.out(HELP.pin), 0);
   const { runPin } = await import("../ops/pin.js"); // loads the HTTP client: only pin and build with bundled releases need it
   const report = await runPin({ specFile: positionals[0] ?? "cluster.yaml", fetch: fetchSettings(values, io) });
-  for (const release of report.releases) io.out(`etcd ${release.version} ${release.arch}: sha256 ${release.sha256}`);
+  report.releases.forEach((release, i) => io.out(`etcd ${release.version} ${release.arch}: sha256 ${release.sha256} (${report.verified[i]})`));
   io.out(report.changed ? `wrote ${report.lockPath}` : `${report.lockPath} is up to date`);
   return 0;
 }
