@@ -1,7 +1,7 @@
 // The command line. main() takes argv and returns the exit code, so tests call it directly;
 // only bin/etcdboot.js touches process.argv and the exit code.
 
-import { copyFile, constants as fsConstants, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { EXIT_FAILURE, EXIT_USAGE, UsageError, UserError } from "../errors.js";
@@ -9,7 +9,7 @@ import { HELP } from "./help.js";
 import type { ClusterSession } from "../ops/cluster.js";
 import { upToDateSummary, writeStamp, type BuildSummary } from "../ops/up-to-date.js";
 import type { PkiReport } from "../pki/types.js";
-import { PACKAGE_DIR, PROFILES_DIR } from "../paths.js";
+import { PACKAGE_DIR } from "../paths.js";
 import { defaultCacheDir } from "../release/cache-dir.js";
 import type { FetchOptions } from "../release/fetch-release.js";
 import { progressReporter, silentProgress, type ProgressStream } from "../release/progress.js";
@@ -222,12 +222,8 @@ async function init(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(args, { help: { type: "boolean", short: "h", default: false } }, 1);
   if (values.help) return (io.out(HELP.init), 0);
   const file = positionals[0] ?? "cluster.yaml";
-  try {
-    await copyFile(join(PROFILES_DIR, "starter.yaml"), file, fsConstants.COPYFILE_EXCL);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "EEXIST") throw new UserError(`${file} already exists: not overwriting it (choose another name or remove it)`);
-    throw error;
-  }
+  const { writeStarterSpec } = await import("../ops/init.js");
+  await writeStarterSpec(file);
   io.out(`wrote ${file}: edit the hosts, then run: etcdboot build ${file}`);
   return 0;
 }
