@@ -1,7 +1,6 @@
 // etcd's v3 API through its JSON gateway, over mutual TLS with a client certificate of the
 // cluster's CA (undici). Only what etcdboot needs: membership and status.
 
-import { readFile } from "node:fs/promises";
 import { Agent, request } from "undici";
 import { UserError } from "../errors.js";
 
@@ -45,15 +44,6 @@ interface RawMember {
   peerURLs?: string[];
   clientURLs?: string[];
   isLearner?: boolean;
-}
-
-export async function readCredentials(caCert: string, cert: string, key: string): Promise<ClusterCredentials> {
-  const read = (path: string) =>
-    readFile(path, "utf8").catch(() => {
-      throw new UserError(`cannot read ${path}: run etcdboot build first (it makes the CA and the admin client certificate)`);
-    });
-  const [caCertPem, certPem, keyPem] = await Promise.all([read(caCert), read(cert), read(key)]);
-  return { caCertPem, certPem, keyPem };
 }
 
 export class EtcdClient {

@@ -2,18 +2,17 @@
 // (add as learner, promote, remove, update a renumbered member's peer URL). The cluster is
 // reached with the admin client certificate from the PKI folder.
 
-import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { EtcdClient, hexMemberId, readCredentials, type Member } from "../cluster/client.js";
+import { EtcdClient, hexMemberId, type Member } from "../cluster/client.js";
 import { hostOfMember, memberOfHost, type KnownHost } from "../cluster/known-hosts.js";
 import { memberLabel, refuseAdd, refuseRemove, refuseUpdate, type ClusterSurvey, type MemberHealth, type RemoveOptions } from "../cluster/safety.js";
 import { clientUrl, peerUrl } from "../etcd/config.js";
 import { UserError } from "../errors.js";
-import { pkiPaths } from "../pki/types.js";
 import type { Spec } from "../spec/types.js";
 import { readState } from "../state/state-file.js";
 import type { BuildState } from "../state/types.js";
 import { loadValidSpec } from "./build.js";
+import { existingPkiDir, readClientCredentials } from "./read-pki.js";
 
 export interface ClusterSession {
   spec: Spec;
@@ -25,10 +24,10 @@ export interface ClusterSession {
 
 export async function openCluster(specFile: string, pkiRoot: string, timeoutMs = 5000): Promise<ClusterSession> {
   const { spec } = await loadValidSpec(specFile, false);
-  const pkiDir = resolve(pkiRoot, spec.cluster.name);
   const client = spec.clients.includes("admin") ? "admin" : spec.clients[0];
   if (!client) throw new UserError("the spec issues no client certificate: add clients: [admin]");
-  const credentials = await readCredentials(join(pkiDir, pkiPaths.caCert), join(pkiDir, pkiPaths.clientCert(client)), join(pkiDir, pkiPaths.clientKey(client)));
+  const pkiDir = await existingPkiDir(pkiRoot, spec.cluster.name);
+  const credentials = await readClientCredentials(pkiDir, client);
   // Members as last built, then as the spec says now (a renumbered host may not be there yet).
   const state = await readState(pkiDir);
   const endpoints = [...new Set([...(state?.members.map((m) => m.clientUrl) ?? []), ...spec.hosts.map((h) => clientUrl(spec, h))])];
