@@ -36,10 +36,10 @@ export async function readState(pkiDir: string): Promise<BuildState | undefined>
   const path = statePath(pkiDir);
   const text = await readFile(path, "utf8").catch((error: NodeJS.ErrnoException) => {
     if (error.code === "ENOENT") return undefined;
-    throw error;
+    throw new UserError(`cannot read ${path}: ${error.message}`);
   });
   if (text === undefined) return undefined;
-  const parsed = stateSchema.safeParse(JSON.parse(text));
+  const parsed = stateSchema.safeParse(parseJson(text, path));
   if (!parsed.success) throw new UserError(`${path} is damaged (${z.prettifyError(parsed.error)}): restore it from a backup of the PKI folder`);
   const { bootstraps, members, cluster, retired } = parsed.data;
   const expanded = members.map(({ bootstrap, ...m }) => {
@@ -48,6 +48,14 @@ export async function readState(pkiDir: string): Promise<BuildState | undefined>
     return { ...m, bootstrap: shared };
   });
   return { cluster, members: expanded, retired };
+}
+
+function parseJson(text: string, path: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new UserError(`${path} is damaged (not JSON: ${(error as Error).message}): restore it from a backup of the PKI folder`);
+  }
 }
 
 /** Bootstraps are told apart by identity, then by content, so the same one is written once. */
