@@ -82,11 +82,16 @@ export class EtcdClient {
       })();
       throw new ClusterError(`${endpoint}${path}: ${message.trim() || `HTTP ${response.statusCode}`}`);
     }
-    return JSON.parse(text) as T;
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new ClusterError(`${endpoint}${path}: the answer is not JSON: is this an etcd client URL?`);
+    }
   }
 
   async listMembers(endpoint: string): Promise<Member[]> {
     const result = await this.call<{ members?: RawMember[] }>(endpoint, "/v3/cluster/member/list", {});
+    if (result.members !== undefined && !Array.isArray(result.members)) throw new ClusterError(`${endpoint}: the member list is not a list: is this etcd?`);
     return (result.members ?? []).map((m) => ({
       ID: String(m.ID ?? ""),
       name: m.name ?? "",

@@ -116,6 +116,16 @@ class ReleaseFetcher {
   }
 
   async fetch(req: ReleaseRequest): Promise<FetchedRelease> {
+    try {
+      return await this.fetchVerified(req);
+    } catch (error) {
+      // Transfers already explain themselves; a system call failing here is the cache folder's.
+      if (error instanceof ReleaseError || typeof (error as NodeJS.ErrnoException).syscall !== "string") throw error;
+      throw new ReleaseError(`etcd ${req.version.text} linux-${req.arch}: the release cache ${this.cache.dir} cannot be used (${(error as Error).message}): fix it or pass another --cache-dir`);
+    }
+  }
+
+  private async fetchVerified(req: ReleaseRequest): Promise<FetchedRelease> {
     const artifact = releaseArtifact(sourceBaseUrl(req.downloadUrl), req.version, req.arch);
     const release = new ReleaseNaming(req, artifact.tarballUrl, artifact.sumsUrl);
     const expected = checkedExpectedSha256(req, release);

@@ -101,6 +101,15 @@ describe("bad input never ends in an internal error or a stack trace", () => {
     }
   });
 
+  test("pin: a cache folder that is a file, a file:// mirror on another machine", async () => {
+    const local = join(dir, "local.yaml");
+    await writeFile(local, SPEC.replace("clientPort: 1,", `downloadUrl: "file://${join(dir, "no-mirror")}", clientPort: 1,`));
+    await assertClearError({ argv: ["pin", local, "--cache-dir", spec, "--quiet"], code: 1, says: /the release cache .*bad\.yaml cannot be used \(ENOTDIR.*\): fix it or pass another --cache-dir/ });
+    const remote = join(dir, "remote.yaml");
+    await writeFile(remote, SPEC.replace("clientPort: 1,", `downloadUrl: "file://mirror.invalid/etcd", clientPort: 1,`));
+    await assertClearError({ argv: ["pin", remote, "--cache-dir", join(dir, "cache"), "--quiet"], code: 1, says: /file:\/\/mirror\.invalid\/etcd\/.* is not a file on this machine/ });
+  });
+
   test("every command: a missing spec, a folder as spec, an unknown option, an extra argument", async () => {
     const specCommands = [["build"], ["pin"], ["plan"], ["status"], ["certs"], ["members", "remove", "a"]];
     for (const command of specCommands) {
