@@ -47,6 +47,8 @@ Fetches the etcd release of every arch SPEC's hosts use (default spec: cluster.y
 against the release's SHA256SUMS (and against the lock, if it already pins it: a mirror that now
 serves a different file is an error), and writes version, arch, URL and SHA-256 to the lock file
 beside SPEC (cluster.yaml -> cluster.lock.json). build then pins every first-boot download to it.
+A cached tarball is re-checked: SHA256SUMS is fetched again (and the tarball, if SHA256SUMS
+changed) unless --offline.
 
 Options:
 ${FETCH_HELP}
@@ -104,5 +106,6 @@ Options:
   -h, --help      this help`,
   init: `Usage: etcdboot init [FILE]
 
-Writes a commented starter spec to FILE (default: cluster.yaml). Refuses to overwrite.`,
+Writes a commented starter spec to FILE (default: cluster.yaml). Refuses to overwrite, and
+does not create folders: FILE's folder must exist.`,
 } as const;
