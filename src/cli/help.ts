@@ -83,10 +83,10 @@ Options:
                   down and drop it from the spec
   update HOST     set a renumbered HOST's peer URL to its new address; then restart it there
 A member is found by its name, or by its peer URL while it has not started. Each step is
-refused while another change is pending or the cluster is unhealthy. A removal is refused when
-it would leave fewer healthy members than quorum, and, unless --force, when it would leave
-fewer than 3 voting members: a 2-member cluster tolerates no failure (either member down stops
-writes), so add the replacement first.
+refused while another change is pending; add and update also while the cluster is unhealthy.
+A removal is refused when it would leave fewer healthy members than quorum, and, unless
+--force, when it would leave fewer than 3 voting members: a 2-member cluster tolerates no
+failure (either member down stops writes), so add the replacement first.
 
 Options:
   --pki DIR       parent folder of the CA and keys (default: pki)
