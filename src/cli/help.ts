@@ -79,8 +79,9 @@ Options:
   add HOST        add HOST (from the spec) as a learner; then boot it with the artifacts of
                   the build that added it (initial-cluster-state: existing)
   promote HOST    make the learner a voting member once it has caught up (waits --wait s)
-  remove HOST     remove HOST's member (also one added but never started); then shut it
-                  down and drop it from the spec
+  remove HOST     remove HOST's member (also one added but never started; HOST may also be
+                  a member ID as etcdboot status shows it); then shut it down and drop it
+                  from the spec
   update HOST     set a renumbered HOST's peer URL to its new address; then restart it there
 A member is found by its name, or by its peer URL while it has not started. Each step is
 refused while another change is pending; add and update also while the cluster is unhealthy.

@@ -84,9 +84,17 @@ function findMember(survey: ClusterSurvey, name: string): Member | undefined {
   return memberOfHost(survey.members, survey.hosts.find((h) => h.name === name) ?? { name, peerUrls: [] });
 }
 
+/**
+ * For remove and update: the member that is host name, else the member with that hex ID, so a
+ * member no host's peer URL matches any more (renumbered and rebuilt before it ever started)
+ * can still be taken back.
+ */
 function memberNamed(survey: ClusterSurvey, name: string): Member {
-  const member = findMember(survey, name);
-  if (!member) throw new UserError(`${name} is not a member of the cluster (members: ${survey.members.map((m) => memberLabel(survey, m)).join(", ")})`);
+  const member = findMember(survey, name) ?? survey.members.find((m) => hexMemberId(m.ID) === name.toLowerCase());
+  if (!member) {
+    const listed = survey.members.map((m) => `${memberLabel(survey, m)} [${hexMemberId(m.ID)}]`).join(", ");
+    throw new UserError(`${name} is not a member of the cluster (members: ${listed}): name a host, or a member ID in brackets`);
+  }
   return member;
 }
 

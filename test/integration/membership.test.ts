@@ -247,7 +247,7 @@ describe("membership changes on a running cluster", { timeout: 300_000 }, () => 
     assert.deepEqual(actual, expected);
   });
 
-  test("a member added but never started is shown and removed by its host name", async () => {
+  test("a member added but never started is shown and removed by its host name, or its ID", async () => {
     assert.ok(ready && network && running.size === 3, "the 3-member cluster is up");
     const current = ALL.filter((h) => h.name !== "etcd-3").map((h) => (h.name === "etcd-2" ? { ...h, address: "10.217.0.22" } : h));
     await writeSpec([...current, { name: "etcd-3", address: "10.217.0.13" }]);
@@ -259,8 +259,18 @@ describe("membership changes on a running cluster", { timeout: 300_000 }, () => 
     const unstarted = (JSON.parse(status.stdout) as StatusRow[]).find((r) => r.name === "etcd-3");
     assert.deepEqual([unstarted?.isLearner, unstarted?.healthy, unstarted?.errors], [true, false, ["not started"]]);
 
+    const unknown = await cli("etcd-1", ["members", "remove", "etcd-9"]);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, new RegExp(`etcd-9 is not a member .*etcd-3 \\(not started, https://10\\.217\\.0\\.13:2380\\) \\[${unstarted?.id}\\]`));
     const removed = await cli("etcd-1", ["members", "remove", "etcd-3"]);
     assert.equal(removed.code, 0, removed.stderr);
+
+    // Added again and taken back by its ID, as when no host's peer URL matches it any more.
+    assert.equal((await cli("etcd-1", ["members", "add", "etcd-3"])).code, 0);
+    const again = (JSON.parse((await cli("etcd-1", ["status", "--json"])).stdout) as StatusRow[]).find((r) => r.name === "etcd-3");
+    assert.ok(again?.id);
+    const byId = await cli("etcd-1", ["members", "remove", again.id]);
+    assert.equal(byId.code, 0, byId.stderr);
     await writeSpec(current);
     await build();
     const rows = await healthy("etcd-1");
