@@ -92,6 +92,8 @@ interface Sha256Sums {
   sha256: string;
   entries: Map<string, string>;
   fromCache: boolean;
+  /** What the cache held for this URL before this run: read once, so requests sharing it agree. */
+  previousSha256: string | undefined;
 }
 
 /** Process-wide, so that separate fetchRelease calls running at once share transfers too. */
@@ -160,7 +162,7 @@ class ReleaseFetcher {
     if (cached) {
       if (listed !== cached.sha256) throw release.sumsDisagreeWithCache(listed, cached.sha256, this.cache.dir);
       // The same SHA256SUMS as when the tarball was verified: the mirror still vouches for it.
-      if (sums.sha256 === (await this.cache.shaForUrl(artifact.sumsUrl))) {
+      if (sums.sha256 === sums.previousSha256) {
         progress.start(fileName, (await stat(cached.path)).size).done("cached, verified against the mirror's SHA256SUMS");
         return result(cached.sha256, cached.path, true, true);
       }
@@ -202,16 +204,16 @@ class ReleaseFetcher {
   /** The release's SHA256SUMS, cached only once a tarball has verified against it; fresh: from the mirror. */
   private sha256Sums(url: string, release: ReleaseNaming, fresh: boolean): Promise<Sha256Sums> {
     return sumsInFlight.run(JSON.stringify([this.cache.dir, url, fresh]), async () => {
-      const cachedSha = fresh ? undefined : await this.cache.shaForUrl(url);
-      const cachedPath = cachedSha === undefined ? undefined : await this.cache.intactBlob(cachedSha);
-      if (cachedSha !== undefined && cachedPath !== undefined) {
+      const previousSha256 = await this.cache.shaForUrl(url);
+      const cachedPath = fresh || previousSha256 === undefined ? undefined : await this.cache.intactBlob(previousSha256);
+      if (previousSha256 !== undefined && cachedPath !== undefined) {
         const data = await readFile(cachedPath);
-        return { url, data, sha256: cachedSha, entries: parseSha256Sums(data.toString("utf8"), url), fromCache: true };
+        return { url, data, sha256: previousSha256, entries: parseSha256Sums(data.toString("utf8"), url), fromCache: true, previousSha256 };
       }
       const sink = new MemorySink(MAX_SUMS_BYTES);
       await download(url, sink, this.transfer).catch((error: unknown) => release.failedDownload(url, error));
       const data = sink.data();
-      return { url, data, sha256: sink.sha256(), entries: parseSha256Sums(data.toString("utf8"), url), fromCache: false };
+      return { url, data, sha256: sink.sha256(), entries: parseSha256Sums(data.toString("utf8"), url), fromCache: false, previousSha256 };
     });
   }
 }
