@@ -47,6 +47,8 @@ Fetches the etcd release of every arch SPEC's hosts use (default spec: cluster.y
 against the release's SHA256SUMS (and against the lock, if it already pins it: a mirror that now
 serves a different file is an error), and writes version, arch, URL and SHA-256 to the lock file
 beside SPEC (cluster.yaml -> cluster.lock.json). build then pins every first-boot download to it.
+A cached tarball is re-checked: SHA256SUMS is fetched again (and the tarball, if SHA256SUMS
+changed) unless --offline.
 
 Options:
 ${FETCH_HELP}
@@ -77,14 +79,20 @@ Options:
   add HOST        add HOST (from the spec) as a learner; then boot it with the artifacts of
                   the build that added it (initial-cluster-state: existing)
   promote HOST    make the learner a voting member once it has caught up (waits --wait s)
-  remove HOST     remove the member named HOST; then shut it down and drop it from the spec
+  remove HOST     remove HOST's member (also one added but never started; HOST may also be
+                  a member ID as etcdboot status shows it); then shut it down and drop it
+                  from the spec
   update HOST     set a renumbered HOST's peer URL to its new address; then restart it there
-Each step is refused while another change is pending, while the cluster is unhealthy, or when
-removing would leave fewer than quorum or a 2-member cluster.
+A member is found by its name, or by its peer URL while it has not started. Each step is
+refused while another change is pending; add and update also while the cluster is unhealthy.
+A removal is refused when it would leave fewer healthy members than quorum, and, unless
+--force, when it would leave fewer than 3 voting members: a 2-member cluster tolerates no
+failure (either member down stops writes), so add the replacement first.
 
 Options:
   --pki DIR       parent folder of the CA and keys (default: pki)
   --wait SECONDS  promote: how long to wait for the learner (default: 120)
+  --force         remove: go ahead even though the cluster is left with 1 or 2 voting members
   -h, --help      this help`,
   certs: `Usage: etcdboot certs [SPEC] [options]
 
@@ -99,5 +107,6 @@ Options:
   -h, --help      this help`,
   init: `Usage: etcdboot init [FILE]
 
-Writes a commented starter spec to FILE (default: cluster.yaml). Refuses to overwrite.`,
+Writes a commented starter spec to FILE (default: cluster.yaml). Refuses to overwrite, and
+does not create folders: FILE's folder must exist.`,
 } as const;

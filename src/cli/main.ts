@@ -1,7 +1,7 @@
 // The command line. main() takes argv and returns the exit code, so tests call it directly;
 // only bin/etcdboot.js touches process.argv and the exit code.
 
-import { copyFile, constants as fsConstants, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { EXIT_FAILURE, EXIT_USAGE, UsageError, UserError } from "../errors.js";
@@ -10,7 +10,7 @@ import { HELP } from "./help.js";
 import type { ClusterSession } from "../ops/cluster.js";
 import { upToDateSummary, writeStamp, type BuildSummary } from "../ops/up-to-date.js";
 import type { PkiReport } from "../pki/types.js";
-import { PACKAGE_DIR, PROFILES_DIR } from "../paths.js";
+import { PACKAGE_DIR } from "../paths.js";
 import { defaultCacheDir } from "../release/cache-dir.js";
 import type { FetchOptions } from "../release/fetch-release.js";
 import { progressReporter, silentProgress, type ProgressStream } from "../release/progress.js";
@@ -119,7 +119,7 @@ async function pin(args: string[], io: Io): Promise<number> {
   if (values.help) return (io.out(HELP.pin), 0);
   const { runPin } = await import("../ops/pin.js"); // loads the HTTP client: only pin and build with bundled releases need it
   const report = await runPin({ specFile: positionals[0] ?? "cluster.yaml", fetch: fetchSettings(values, io) });
-  for (const release of report.releases) io.out(`etcd ${release.version} ${release.arch}: sha256 ${release.sha256}`);
+  report.releases.forEach((release, i) => io.out(`etcd ${release.version} ${release.arch}: sha256 ${release.sha256} (${report.verified[i]})`));
   io.out(report.changed ? `wrote ${report.lockPath}` : `${report.lockPath} is up to date`);
   return 0;
 }
@@ -166,36 +166,46 @@ async function status(args: string[], io: Io): Promise<number> {
   return sick.length > 0 ? EXIT_FAILURE : 0;
 }
 
+const MEMBER_ACTIONS = ["add", "promote", "remove", "update"] as const;
+
+/** --wait in seconds: a positive number, or the promote loop would never reach its deadline. */
+function waitSeconds(text: string): number {
+  const seconds = Number(text);
+  if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`--wait ${JSON.stringify(text)} is not a number of seconds: write e.g. --wait 120`);
+  return seconds;
+}
+
 async function members(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(args, clusterOptions, 3);
+  const { values, positionals } = parse(args, { ...clusterOptions, force: { type: "boolean", default: false } }, 3);
   const [action, host, specArg] = positionals;
   if (values.help || action === undefined) return (io.out(HELP.members), values.help ? 0 : EXIT_USAGE);
+  if (!MEMBER_ACTIONS.includes(action as (typeof MEMBER_ACTIONS)[number])) throw new UsageError(`unknown members action ${JSON.stringify(action)}: use ${MEMBER_ACTIONS.join(", ")}`);
   if (host === undefined) throw new UsageError(`members ${action} needs a HOST (etcdboot members --help)`);
+  if (values.force && action !== "remove") throw new UsageError("--force applies only to members remove");
+  const waitMs = waitSeconds(values.wait) * 1000;
   const specFile = specArg ?? "cluster.yaml";
-  const { addMember, promoteMember, removeMember, updateMember } = await clusterOps();
+  const [{ addMember, promoteMember, removeMember, updateMember }, { hexMemberId }] = await Promise.all([clusterOps(), import("../cluster/client.js")]);
   return withCluster(specFile, values.pki, async (session) => {
     switch (action) {
       case "add": {
         const added = await addMember(session, host);
-        io.out(`added ${host} (${added.peerUrl}) as learner ${BigInt(added.id).toString(16)}: now boot it, then run etcdboot members promote ${host} ${specFile}`);
+        io.out(`added ${host} (${added.peerUrl}) as learner ${hexMemberId(added.id)}: now boot it, then run etcdboot members promote ${host} ${specFile}`);
         return 0;
       }
       case "promote":
-        await promoteMember(session, host, Number(values.wait) * 1000);
+        await promoteMember(session, host, waitMs);
         io.out(`${host} is a voting member`);
         return 0;
       case "remove": {
-        const id = await removeMember(session, host);
-        io.out(`removed ${host} (${BigInt(id).toString(16)}): shut it down, drop it from the spec and run etcdboot build`);
+        const id = await removeMember(session, host, { force: values.force });
+        io.out(`removed ${host} (${hexMemberId(id)}): shut it down, drop it from the spec and run etcdboot build`);
         return 0;
       }
-      case "update": {
+      default: {
         const updated = await updateMember(session, host);
         io.out(`${host}: peer URL ${updated.from.join(",")} → ${updated.to}: now restart it at its new address with its new artifacts`);
         return 0;
       }
-      default:
-        throw new UsageError(`unknown members action ${JSON.stringify(action)}: use add, promote, remove or update`);
     }
   });
 }
@@ -213,12 +223,8 @@ async function init(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(args, { help: { type: "boolean", short: "h", default: false } }, 1);
   if (values.help) return (io.out(HELP.init), 0);
   const file = positionals[0] ?? "cluster.yaml";
-  try {
-    await copyFile(join(PROFILES_DIR, "starter.yaml"), file, fsConstants.COPYFILE_EXCL);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "EEXIST") throw new UserError(`${file} already exists: not overwriting it (choose another name or remove it)`);
-    throw error;
-  }
+  const { writeStarterSpec } = await import("../ops/init.js");
+  await writeStarterSpec(file);
   io.out(`wrote ${file}: edit the hosts, then run: etcdboot build ${file}`);
   return 0;
 }

@@ -1,7 +1,6 @@
 // etcd's v3 API through its JSON gateway, over mutual TLS with a client certificate of the
 // cluster's CA (undici). Only what etcdboot needs: membership and status.
 
-import { readFile } from "node:fs/promises";
 import { Agent, request } from "undici";
 import { UserError } from "../errors.js";
 
@@ -34,21 +33,17 @@ export interface EndpointStatus {
   errors: string[];
 }
 
+/** A member ID as etcdctl prints it (hex); kept as it is if the gateway sent something else. */
+export function hexMemberId(id: string): string {
+  return /^\d+$/.test(id) ? BigInt(id).toString(16) : id;
+}
+
 interface RawMember {
   ID?: string;
   name?: string;
   peerURLs?: string[];
   clientURLs?: string[];
   isLearner?: boolean;
-}
-
-export async function readCredentials(caCert: string, cert: string, key: string): Promise<ClusterCredentials> {
-  const read = (path: string) =>
-    readFile(path, "utf8").catch(() => {
-      throw new UserError(`cannot read ${path}: run etcdboot build first (it makes the CA and the admin client certificate)`);
-    });
-  const [caCertPem, certPem, keyPem] = await Promise.all([read(caCert), read(cert), read(key)]);
-  return { caCertPem, certPem, keyPem };
 }
 
 export class EtcdClient {
@@ -87,11 +82,16 @@ export class EtcdClient {
       })();
       throw new ClusterError(`${endpoint}${path}: ${message.trim() || `HTTP ${response.statusCode}`}`);
     }
-    return JSON.parse(text) as T;
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new ClusterError(`${endpoint}${path}: the answer is not JSON: is this an etcd client URL?`);
+    }
   }
 
   async listMembers(endpoint: string): Promise<Member[]> {
     const result = await this.call<{ members?: RawMember[] }>(endpoint, "/v3/cluster/member/list", {});
+    if (result.members !== undefined && !Array.isArray(result.members)) throw new ClusterError(`${endpoint}: the member list is not a list: is this etcd?`);
     return (result.members ?? []).map((m) => ({
       ID: String(m.ID ?? ""),
       name: m.name ?? "",

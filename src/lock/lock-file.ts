@@ -2,7 +2,7 @@
 // the exact tarball and its SHA-256. `etcdboot pin` writes it; `build` pins first-boot
 // downloads to it, so a host verifies against a hash fixed at build time, not the mirror's word.
 
-import { readFile, rename, writeFile } from "node:fs/promises";
+import { readFile, rename, rm, writeFile } from "node:fs/promises";
 import { z } from "zod";
 import { UserError } from "../errors.js";
 import { ARCHS, type Arch, type Spec } from "../spec/types.js";
@@ -23,7 +23,7 @@ export interface Lock {
 export async function readLock(path: string): Promise<Lock | undefined> {
   const text = await readFile(path, "utf8").catch((error: NodeJS.ErrnoException) => {
     if (error.code === "ENOENT") return undefined;
-    throw error;
+    throw new UserError(`cannot read the lock file ${path}: ${error.message} (it should be a file written by etcdboot pin: fix or delete it)`);
   });
   if (text === undefined) return undefined;
   let json: unknown;
@@ -45,8 +45,15 @@ export function renderLock(lock: Lock): string {
 
 export async function writeLock(path: string, lock: Lock): Promise<void> {
   const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, renderLock(lock));
-  await rename(temporary, path);
+  try {
+    await writeFile(temporary, renderLock(lock));
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true }).catch(() => {});
+    const code = (error as NodeJS.ErrnoException).code;
+    if (typeof code !== "string") throw error;
+    throw new UserError(`cannot write the lock file ${path}: ${(error as Error).message}: the folder of the spec must be writable (the lock goes beside it)`);
+  }
 }
 
 export function lockedSha256(lock: Lock | undefined, version: string, arch: Arch): string | undefined {

@@ -1,9 +1,10 @@
 // `etcdboot certs`: every certificate of the cluster with its expiry, soonest first.
 
-import { readdir, readFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
 import { certificateInfo } from "../state/record-build.js";
 import { loadValidSpec } from "./build.js";
+import { existingPkiDir, parsePkiFile, readPkiFile } from "./read-pki.js";
 
 export interface CertificateLine {
   kind: "ca" | "host" | "client";
@@ -19,9 +20,11 @@ async function certificatesIn(folder: string): Promise<string[]> {
 
 export async function listCertificates(specFile: string, pkiRoot: string, now: Date): Promise<CertificateLine[]> {
   const { spec } = await loadValidSpec(specFile, false);
-  const pkiDir = resolve(pkiRoot, spec.cluster.name);
+  const pkiDir = await existingPkiDir(pkiRoot, spec.cluster.name);
   const line = async (kind: CertificateLine["kind"], name: string, path: string): Promise<CertificateLine> => {
-    const info = certificateInfo(await readFile(path, "utf8"));
+    const role = kind === "ca" ? "ca" : "leaf";
+    const pem = await readPkiFile(path, role);
+    const info = parsePkiFile(path, role, () => certificateInfo(pem));
     return { kind, name, ...info, daysLeft: Math.floor((Date.parse(info.notAfter) - now.getTime()) / 86_400_000) };
   };
   const lines = [await line("ca", `${spec.cluster.name} CA`, join(pkiDir, "ca.crt"))];

@@ -2,34 +2,45 @@
 // (add as learner, promote, remove, update a renumbered member's peer URL). The cluster is
 // reached with the admin client certificate from the PKI folder.
 
-import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { EtcdClient, readCredentials, type Member } from "../cluster/client.js";
-import { refuseAdd, refuseRemove, refuseUpdate, type ClusterSurvey, type MemberHealth } from "../cluster/safety.js";
+import { EtcdClient, hexMemberId, type Member } from "../cluster/client.js";
+import { hostOfMember, memberOfHost, type KnownHost } from "../cluster/known-hosts.js";
+import { memberLabel, refuseAdd, refuseRemove, refuseUpdate, type ClusterSurvey, type MemberHealth, type RemoveOptions } from "../cluster/safety.js";
 import { clientUrl, peerUrl } from "../etcd/config.js";
 import { UserError } from "../errors.js";
-import { pkiPaths } from "../pki/types.js";
 import type { Spec } from "../spec/types.js";
 import { readState } from "../state/state-file.js";
+import type { BuildState } from "../state/types.js";
 import { loadValidSpec } from "./build.js";
+import { existingPkiDir, readClientCredentials } from "./read-pki.js";
 
 export interface ClusterSession {
   spec: Spec;
   client: EtcdClient;
   /** Client URLs to try, in order, until one answers. */
   endpoints: string[];
+  hosts: KnownHost[];
 }
 
 export async function openCluster(specFile: string, pkiRoot: string, timeoutMs = 5000): Promise<ClusterSession> {
   const { spec } = await loadValidSpec(specFile, false);
-  const pkiDir = resolve(pkiRoot, spec.cluster.name);
   const client = spec.clients.includes("admin") ? "admin" : spec.clients[0];
   if (!client) throw new UserError("the spec issues no client certificate: add clients: [admin]");
-  const credentials = await readCredentials(join(pkiDir, pkiPaths.caCert), join(pkiDir, pkiPaths.clientCert(client)), join(pkiDir, pkiPaths.clientKey(client)));
+  const pkiDir = await existingPkiDir(pkiRoot, spec.cluster.name);
+  const credentials = await readClientCredentials(pkiDir, client);
   // Members as last built, then as the spec says now (a renumbered host may not be there yet).
   const state = await readState(pkiDir);
   const endpoints = [...new Set([...(state?.members.map((m) => m.clientUrl) ?? []), ...spec.hosts.map((h) => clientUrl(spec, h))])];
-  return { spec, client: new EtcdClient(credentials, timeoutMs), endpoints };
+  return { spec, client: new EtcdClient(credentials, timeoutMs), endpoints, hosts: knownHosts(spec, state) };
+}
+
+/** Every host of the spec and of the last build, with each peer URL it may be registered under. */
+export function knownHosts(spec: Spec, state: BuildState | undefined): KnownHost[] {
+  const urls = new Map<string, Set<string>>();
+  const add = (name: string, url: string) => urls.set(name, (urls.get(name) ?? new Set()).add(url));
+  for (const host of spec.hosts) add(host.name, peerUrl(spec, host));
+  for (const member of state?.members ?? []) add(member.name, member.peerUrl);
+  return [...urls].map(([name, peerUrls]) => ({ name, peerUrls: [...peerUrls] }));
 }
 
 async function listMembers(session: ClusterSession): Promise<{ members: Member[]; via: string }> {
@@ -59,7 +70,7 @@ export async function surveyCluster(session: ClusterSession): Promise<ClusterSur
       }
     }),
   );
-  return { members, health };
+  return { members, health, hosts: session.hosts };
 }
 
 function hostOf(spec: Spec, name: string) {
@@ -68,9 +79,22 @@ function hostOf(spec: Spec, name: string) {
   return host;
 }
 
+/** The member that is host name: by name, or by peer URL while it has not started. */
+function findMember(survey: ClusterSurvey, name: string): Member | undefined {
+  return memberOfHost(survey.members, survey.hosts.find((h) => h.name === name) ?? { name, peerUrls: [] });
+}
+
+/**
+ * For remove and update: the member that is host name, else the member with that hex ID, so a
+ * member no host's peer URL matches any more (renumbered and rebuilt before it ever started)
+ * can still be taken back.
+ */
 function memberNamed(survey: ClusterSurvey, name: string): Member {
-  const member = survey.members.find((m) => m.name === name);
-  if (!member) throw new UserError(`${name} is not a member of the cluster (members: ${survey.members.map((m) => m.name || "(not started)").join(", ")})`);
+  const member = findMember(survey, name) ?? survey.members.find((m) => hexMemberId(m.ID) === name.toLowerCase());
+  if (!member) {
+    const listed = survey.members.map((m) => `${memberLabel(survey, m)} [${hexMemberId(m.ID)}]`).join(", ");
+    throw new UserError(`${name} is not a member of the cluster (members: ${listed}): name a host, or a member ID in brackets`);
+  }
   return member;
 }
 
@@ -115,7 +139,7 @@ export async function promoteMember(session: ClusterSession, name: string, waitM
   const url = peerUrl(session.spec, hostOf(session.spec, name));
   for (;;) {
     const survey = await surveyCluster(session);
-    const learner = survey.members.find((m) => m.peerURLs.includes(url));
+    const learner = findMember(survey, name);
     if (!learner) throw new UserError(`${name} (${url}) is not a member: run etcdboot members add ${name} first`);
     if (!learner.isLearner) return;
     let why = "it has not started yet";
@@ -132,10 +156,10 @@ export async function promoteMember(session: ClusterSession, name: string, waitM
   }
 }
 
-export async function removeMember(session: ClusterSession, name: string): Promise<string> {
+export async function removeMember(session: ClusterSession, name: string, options: RemoveOptions = {}): Promise<string> {
   const survey = await surveyCluster(session);
   const member = memberNamed(survey, name);
-  refuse(refuseRemove(survey, member));
+  refuse(refuseRemove(survey, member, options));
   await retryWhileSettling(() => session.client.remove(healthyEndpoint(survey, member.ID), member.ID));
   return member.ID;
 }
@@ -165,11 +189,12 @@ export interface StatusRow {
   errors: string[];
 }
 
+/** A member that has not started is named after the host whose peer URL it has. */
 export function statusRows(survey: ClusterSurvey): StatusRow[] {
   return survey.health.map((h) => ({
     endpoint: h.endpoint ?? "",
-    id: BigInt(h.member.ID).toString(16),
-    name: h.member.name,
+    id: hexMemberId(h.member.ID),
+    name: hostOfMember(h.member, survey.hosts) ?? "",
     version: h.status?.version ?? "",
     dbSize: h.status?.dbSize ?? 0,
     isLeader: h.status !== undefined && h.status.leader === h.member.ID,

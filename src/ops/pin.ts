@@ -5,7 +5,7 @@
 import { releaseArtifact } from "../etcd/release.js";
 import { archsInUse, lockedSha256, readLock, renderLock, writeLock, type LockedRelease } from "../lock/lock-file.js";
 import { lockPathFor } from "../lock/lock-path.js";
-import { fetchReleases, type FetchOptions } from "../release/fetch-release.js";
+import { fetchReleases, type FetchedRelease, type FetchOptions } from "../release/fetch-release.js";
 import { loadValidSpec } from "./build.js";
 
 export interface PinOptions {
@@ -17,7 +17,8 @@ export interface PinReport {
   lockPath: string;
   releases: LockedRelease[];
   changed: boolean;
-  fromCache: number;
+  /** Per release, how it was verified in this run. */
+  verified: string[];
 }
 
 export async function runPin(options: PinOptions): Promise<PinReport> {
@@ -29,7 +30,8 @@ export async function runPin(options: PinOptions): Promise<PinReport> {
     const expectedSha256 = spec.etcd.sha256[arch] ?? lockedSha256(previous, version.text, arch);
     return { downloadUrl: spec.etcd.downloadUrl, version, arch, ...(expectedSha256 ? { expectedSha256 } : {}) };
   });
-  const fetched = await fetchReleases(requests, options.fetch);
+  // Re-pinning re-checks the mirror: a cached tarball alone would hide a mirror that changed.
+  const fetched = await fetchReleases(requests, { ...options.fetch, recheckMirror: true });
   const releases = fetched.map((f) => ({
     version: version.text,
     arch: f.request.arch,
@@ -38,5 +40,11 @@ export async function runPin(options: PinOptions): Promise<PinReport> {
   }));
   const changed = previous === undefined || renderLock(previous) !== renderLock({ releases });
   if (changed) await writeLock(lockPath, { releases });
-  return { lockPath, releases, changed, fromCache: fetched.filter((f) => f.fromCache).length };
+  return { lockPath, releases, changed, verified: fetched.map(howVerified) };
+}
+
+function howVerified(release: FetchedRelease): string {
+  if (!release.fromCache) return "downloaded, verified against the mirror's SHA256SUMS";
+  if (release.checkedAgainstMirror) return "cached, verified against the mirror's SHA256SUMS";
+  return "cached; not checked against the mirror (--offline)";
 }

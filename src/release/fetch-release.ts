@@ -30,6 +30,12 @@ export interface FetchOptions {
   cacheDir: string;
   /** Use only the cache; a miss is an error. */
   offline?: boolean;
+  /**
+   * Even when the tarball is cached, fetch the release's SHA256SUMS again and refuse if the
+   * mirror's checksum drifted from the pin or the cache (pin re-checks; build trusts the cache).
+   * No effect with offline.
+   */
+  recheckMirror?: boolean;
   /** default: silent */
   progress?: ProgressReporter;
   /** connect/headers/body-idle timeout, default 30 s */
@@ -49,6 +55,8 @@ export interface FetchedRelease {
   /** the verified tarball in the cache (read-only) */
   path: string;
   fromCache: boolean;
+  /** SHA256SUMS was fetched from the mirror in this run and lists sha256 (false: the cache alone answered). */
+  checkedAgainstMirror: boolean;
 }
 
 const DEFAULTS = { timeoutMs: 30_000, attempts: 5, retryDelayMs: 500 };
@@ -84,6 +92,8 @@ interface Sha256Sums {
   sha256: string;
   entries: Map<string, string>;
   fromCache: boolean;
+  /** What the cache held for this URL before this run: read once, so requests sharing it agree. */
+  previousSha256: string | undefined;
 }
 
 /** Process-wide, so that separate fetchRelease calls running at once share transfers too. */
@@ -108,34 +118,63 @@ class ReleaseFetcher {
   }
 
   async fetch(req: ReleaseRequest): Promise<FetchedRelease> {
+    try {
+      return await this.fetchVerified(req);
+    } catch (error) {
+      // Transfers already explain themselves; a system call failing here is the cache folder's.
+      if (error instanceof ReleaseError || typeof (error as NodeJS.ErrnoException).syscall !== "string") throw error;
+      throw new ReleaseError(`etcd ${req.version.text} linux-${req.arch}: the release cache ${this.cache.dir} cannot be used (${(error as Error).message}): fix it or pass another --cache-dir`);
+    }
+  }
+
+  private async fetchVerified(req: ReleaseRequest): Promise<FetchedRelease> {
     const artifact = releaseArtifact(sourceBaseUrl(req.downloadUrl), req.version, req.arch);
     const release = new ReleaseNaming(req, artifact.tarballUrl, artifact.sumsUrl);
     const expected = checkedExpectedSha256(req, release);
     const fileName = `${artifact.name}.tar.gz`;
-    const result = (sha256: string, path: string, fromCache: boolean): FetchedRelease => ({ request: req, tarballUrl: artifact.tarballUrl, sha256, path, fromCache });
+    const result = (sha256: string, path: string, fromCache: boolean, checkedAgainstMirror: boolean): FetchedRelease => ({
+      request: req,
+      tarballUrl: artifact.tarballUrl,
+      sha256,
+      path,
+      fromCache,
+      checkedAgainstMirror,
+    });
+    const progress = this.opts.progress ?? silentProgress;
+    const recheck = this.opts.recheckMirror === true && this.opts.offline !== true;
 
     const cached = await this.cachedTarball(artifact.tarballUrl, expected);
-    if (cached) {
-      (this.opts.progress ?? silentProgress).start(fileName, (await stat(cached.path)).size).done("cached");
-      return result(cached.sha256, cached.path, true);
+    if (cached && !recheck) {
+      progress.start(fileName, (await stat(cached.path)).size).done("cached");
+      return result(cached.sha256, cached.path, true, false);
     }
-    if (this.opts.offline) {
+    if (!cached && this.opts.offline) {
       throw new ReleaseError(`${release.what}: ${artifact.tarballUrl} is not in the cache at ${this.cache.dir}: run once without --offline`);
     }
 
-    const sums = await this.sha256Sums(artifact.sumsUrl, release);
+    const sums = await this.sha256Sums(artifact.sumsUrl, release, recheck);
     const listed = sums.entries.get(fileName);
     if (listed === undefined) {
       throw new ReleaseError(`${release.what}: ${artifact.sumsUrl} has no entry for ${fileName}, so it cannot be verified (is etcd.downloadUrl a complete mirror?); nothing was cached`);
     }
     // Checked before downloading, so every request sharing the download below wants the same bytes.
     if (expected !== undefined && listed !== expected) throw release.sumsDisagreeWithPin(listed, expected);
+    if (cached) {
+      if (listed !== cached.sha256) throw release.sumsDisagreeWithCache(listed, cached.sha256, this.cache.dir);
+      // The same SHA256SUMS as when the tarball was verified: the mirror still vouches for it.
+      if (sums.sha256 === sums.previousSha256) {
+        progress.start(fileName, (await stat(cached.path)).size).done("cached, verified against the mirror's SHA256SUMS");
+        return result(cached.sha256, cached.path, true, true);
+      }
+      // SHA256SUMS changed though this entry did not: the release may have been re-published, so
+      // the tarball is downloaded again and must still hash to the checksum it had.
+    }
 
     const path = await tarballsInFlight.run(JSON.stringify([this.cache.dir, artifact.tarballUrl]), () =>
       this.downloadVerified(artifact.tarballUrl, fileName, listed, release, expected !== undefined),
     );
     if (!sums.fromCache) await this.cache.addBuffer(sums.data, sums.sha256, sums.url);
-    return result(listed, path, false);
+    return result(listed, path, false, !sums.fromCache);
   }
 
   /** With a pinned checksum any blob with that content will do; without, what this URL served before. */
@@ -162,19 +201,19 @@ class ReleaseFetcher {
     }
   }
 
-  /** The release's SHA256SUMS, cached only once a tarball has verified against it. */
-  private sha256Sums(url: string, release: ReleaseNaming): Promise<Sha256Sums> {
-    return sumsInFlight.run(JSON.stringify([this.cache.dir, url]), async () => {
-      const cachedSha = await this.cache.shaForUrl(url);
-      const cachedPath = cachedSha === undefined ? undefined : await this.cache.intactBlob(cachedSha);
-      if (cachedSha !== undefined && cachedPath !== undefined) {
+  /** The release's SHA256SUMS, cached only once a tarball has verified against it; fresh: from the mirror. */
+  private sha256Sums(url: string, release: ReleaseNaming, fresh: boolean): Promise<Sha256Sums> {
+    return sumsInFlight.run(JSON.stringify([this.cache.dir, url, fresh]), async () => {
+      const previousSha256 = await this.cache.shaForUrl(url);
+      const cachedPath = fresh || previousSha256 === undefined ? undefined : await this.cache.intactBlob(previousSha256);
+      if (previousSha256 !== undefined && cachedPath !== undefined) {
         const data = await readFile(cachedPath);
-        return { url, data, sha256: cachedSha, entries: parseSha256Sums(data.toString("utf8"), url), fromCache: true };
+        return { url, data, sha256: previousSha256, entries: parseSha256Sums(data.toString("utf8"), url), fromCache: true, previousSha256 };
       }
       const sink = new MemorySink(MAX_SUMS_BYTES);
       await download(url, sink, this.transfer).catch((error: unknown) => release.failedDownload(url, error));
       const data = sink.data();
-      return { url, data, sha256: sink.sha256(), entries: parseSha256Sums(data.toString("utf8"), url), fromCache: false };
+      return { url, data, sha256: sink.sha256(), entries: parseSha256Sums(data.toString("utf8"), url), fromCache: false, previousSha256 };
     });
   }
 }
@@ -211,6 +250,13 @@ class ReleaseNaming {
     return new ReleaseError(
       `checksum mismatch for ${this.what}: ${this.sumsUrl} lists ${listed}, but the lock pinned ${pinned}: the mirror serves a different file than the lock pinned; nothing was cached. ` +
         "If the release was re-published on purpose, check it, then remove the pin (etcd.sha256 or the lock entry) and run etcdboot pin",
+    );
+  }
+
+  sumsDisagreeWithCache(listed: string, cached: string, cacheDir: string): ReleaseError {
+    return new ReleaseError(
+      `checksum mismatch for ${this.what}: ${this.sumsUrl} now lists ${listed}, but ${this.tarballUrl} served ${cached} when it was verified and cached: the mirror now serves a different file; nothing was changed. ` +
+        `If the release was re-published on purpose, check it, then run etcdboot pin with an empty --cache-dir (the cache is ${cacheDir})`,
     );
   }
 }

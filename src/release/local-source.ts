@@ -25,8 +25,17 @@ export function sourceBaseUrl(downloadUrl: string): string {
   return downloadUrl.replace(/\/+$/, "");
 }
 
+/** file://host/… names another machine: only this one's files can be read. */
+function localPath(url: string): string {
+  try {
+    return fileURLToPath(url);
+  } catch (error) {
+    throw new ReleaseError(`${url} is not a file on this machine (${(error as Error).message}): write etcd.downloadUrl as file:///absolute/folder or an absolute path`);
+  }
+}
+
 export async function readLocalFile(url: string, sink: DownloadSink): Promise<void> {
-  const path = fileURLToPath(url);
+  const path = localPath(url);
   const info = await stat(path).catch(() => undefined);
   if (!info?.isFile()) throw new DownloadError(`${path} is not a file`, { retryable: false, notFound: true });
   sink.expectSize(info.size);

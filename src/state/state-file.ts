@@ -70,6 +70,7 @@ export async function readState(pkiDir: string): Promise<BuildState | undefined>
   return { cluster, members: expanded, retired };
 }
 
+
 /** Bootstraps are told apart by identity, then by content, so the same one is written once. */
 export function renderState(state: BuildState): string {
   const indexOf = new Map<Bootstrap, number>();

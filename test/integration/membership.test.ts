@@ -3,6 +3,8 @@
 // After each step: the cluster is healthy, every key written before is readable, the plan
 // printed before the step matched what happened, unchanged hosts' artifacts are byte-identical.
 // Unsafe steps are refused and change nothing; status agrees with etcdctl endpoint status.
+// A member added but never started is named and removed by its peer URL; shrinking to 2
+// members needs --force.
 
 import assert from "node:assert/strict";
 import { readFile, writeFile } from "node:fs/promises";
@@ -243,5 +245,52 @@ describe("membership changes on a running cluster", { timeout: 300_000 }, () => 
       .sort();
     const actual = (JSON.parse(ours.stdout) as StatusRow[]).map((r) => `${r.endpoint} ${r.id} ${r.version} leader=${r.isLeader} term=${r.raftTerm}`).sort();
     assert.deepEqual(actual, expected);
+  });
+
+  test("a member added but never started is shown and removed by its host name, or its ID", async () => {
+    assert.ok(ready && network && running.size === 3, "the 3-member cluster is up");
+    const current = ALL.filter((h) => h.name !== "etcd-3").map((h) => (h.name === "etcd-2" ? { ...h, address: "10.217.0.22" } : h));
+    await writeSpec([...current, { name: "etcd-3", address: "10.217.0.13" }]);
+    await build();
+    const added = await cli("etcd-1", ["members", "add", "etcd-3"]);
+    assert.equal(added.code, 0, added.stderr);
+    const status = await cli("etcd-1", ["status", "--json"]);
+    assert.equal(status.code, 1, "a member that has not started is not healthy");
+    const unstarted = (JSON.parse(status.stdout) as StatusRow[]).find((r) => r.name === "etcd-3");
+    assert.deepEqual([unstarted?.isLearner, unstarted?.healthy, unstarted?.errors], [true, false, ["not started"]]);
+
+    const unknown = await cli("etcd-1", ["members", "remove", "etcd-9"]);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, new RegExp(`etcd-9 is not a member .*etcd-3 \\(not started, https://10\\.217\\.0\\.13:2380\\) \\[${unstarted?.id}\\]`));
+    const removed = await cli("etcd-1", ["members", "remove", "etcd-3"]);
+    assert.equal(removed.code, 0, removed.stderr);
+
+    // Added again and taken back by its ID, as when no host's peer URL matches it any more.
+    assert.equal((await cli("etcd-1", ["members", "add", "etcd-3"])).code, 0);
+    const again = (JSON.parse((await cli("etcd-1", ["status", "--json"])).stdout) as StatusRow[]).find((r) => r.name === "etcd-3");
+    assert.ok(again?.id);
+    const byId = await cli("etcd-1", ["members", "remove", again.id]);
+    assert.equal(byId.code, 0, byId.stderr);
+    await writeSpec(current);
+    await build();
+    const rows = await healthy("etcd-1");
+    assert.deepEqual(rows.map((r) => r.name).sort(), ["etcd-1", "etcd-2", "etcd-4"]);
+  });
+
+  test("removing down to 2 members is refused, and done with --force", async () => {
+    assert.ok(ready && network && running.size === 3, "the 3-member cluster is up");
+    const refused = await cli("etcd-1", ["members", "remove", "etcd-4"]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /refused: removing etcd-4 would leave 2 voting members, and a 2-member cluster tolerates no failure: with either member down, writes stop .*add the replacement first.*--force/);
+    assert.equal((await healthy("etcd-1")).length, 3, "nothing changed");
+
+    const forced = await cli("etcd-1", ["members", "remove", "etcd-4", "--force"]);
+    assert.equal(forced.code, 0, forced.stderr);
+    await stop("etcd-4");
+    await writeSpec(ALL.filter((h) => h.name === "etcd-1").concat({ name: "etcd-2", address: "10.217.0.22" }));
+    await build();
+    const rows = await healthy("etcd-1");
+    assert.deepEqual(rows.map((r) => `${r.name}:${r.healthy}`).sort(), ["etcd-1:true", "etcd-2:true"]);
+    await assertKeysReadable("etcd-2", 3);
   });
 });

@@ -2,11 +2,12 @@
 // in the lock, and first-boot installers pinned to them by build.
 
 import assert from "node:assert/strict";
-import { readFile, writeFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { appendFile, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { serveFolder } from "../harness/http-server.js";
-import { installedEtcdVersion, makeUpstreamRelease, type UpstreamRelease } from "../harness/release.js";
+import { installedEtcdVersion, makeUpstreamRelease, tamperRelease, type UpstreamRelease } from "../harness/release.js";
 import { runCli, tempDir } from "../support.js";
 
 const run = runCli;
@@ -30,7 +31,7 @@ describe("etcdboot pin and the lock file", () => {
   }
   const cacheArgs = () => ["--cache-dir", join(dir, "cache"), "--quiet"];
 
-  test("pin fetches, verifies and records the release; a second pin makes no request", async () => {
+  test("pin fetches, verifies and records the release; a second pin re-checks only SHA256SUMS, --offline makes no request", async () => {
     const spec = await writeSpec("pinned");
     const first = await run(["pin", spec, ...cacheArgs()]);
     assert.equal(first.code, 0, first.err);
@@ -39,8 +40,13 @@ describe("etcdboot pin and the lock file", () => {
     const requests = server.requests.length;
     const second = await run(["pin", spec, ...cacheArgs()]);
     assert.equal(second.code, 0, second.err);
+    assert.match(second.out, /\(cached, verified against the mirror's SHA256SUMS\)/);
     assert.match(second.out, /is up to date/);
-    assert.equal(server.requests.length, requests, "the cache answered");
+    assert.deepEqual(server.requests.slice(requests), [`/v${release.version}/SHA256SUMS`], "the tarball came from the cache");
+    const offline = await run(["pin", spec, ...cacheArgs(), "--offline"]);
+    assert.equal(offline.code, 0, offline.err);
+    assert.match(offline.out, /not checked against the mirror \(--offline\)/);
+    assert.equal(server.requests.length, requests + 1, "--offline: no request");
   });
 
   test("build pins the first-boot download to the lock's checksum", async () => {
@@ -94,5 +100,57 @@ describe("etcdboot pin and the lock file", () => {
     assert.equal(result.code, 1);
     assert.match(result.err, /not in the cache/);
     await assert.rejects(readFile(join(dir, "offline-out", "offline", "manifest.json")));
+  });
+
+  test("re-pinning with a warm cache notices a mirror that changed its SHA256SUMS or its tarball", async () => {
+    const mirror = await makeUpstreamRelease(join(dir, "changing"), release.version);
+    const changing = await serveFolder(join(dir, "changing"));
+    try {
+      const spec = join(dir, "changing.yaml");
+      await writeFile(spec, `apiVersion: etcdboot/v1alpha1\ncluster: {name: changing}\netcd: {version: "${mirror.version}", downloadUrl: "${changing.baseUrl}"}\nhosts:\n  - {name: a, address: 10.0.0.1}\n`);
+      const lockPath = join(dir, "changing.lock.json");
+      const pin = async () => {
+        const before = changing.requests.length;
+        const result = await run(["pin", spec, "--cache-dir", join(dir, "changing-cache"), "--quiet"]);
+        return { ...result, requests: changing.requests.slice(before) };
+      };
+      assert.equal((await pin()).code, 0);
+      const lock = await readFile(lockPath, "utf8");
+      const sums = `/v${mirror.version}/SHA256SUMS`;
+
+      // Another file listed: this entry is unchanged, but the tarball is fetched again to be sure.
+      await appendFile(mirror.sumsPath, `${"a".repeat(64)}  etcd-v${mirror.version}-linux-arm64.tar.gz\n`);
+      const listedMore = await pin();
+      assert.equal(listedMore.code, 0, listedMore.err);
+      assert.deepEqual(listedMore.requests, [sums, mirror.tarballUrlPath]);
+      assert.equal(await readFile(lockPath, "utf8"), lock, "the lock is unchanged");
+      const settled = await pin();
+      assert.deepEqual([settled.code, settled.requests], [0, [sums]], "the new SHA256SUMS is remembered once verified");
+
+      // Re-published under the same SHA256SUMS entry: the downloaded tarball does not match it.
+      await tamperRelease(mirror);
+      await appendFile(mirror.sumsPath, `${"b".repeat(64)}  etcd-v${mirror.version}-linux-ppc64le.tar.gz\n`);
+      const swapped = await pin();
+      assert.equal(swapped.code, 1);
+      assert.match(swapped.err, /checksum mismatch .* is serving a different file than SHA256SUMS and the lock say/);
+
+      // Re-published with a matching SHA256SUMS: the lock's checksum is no longer the mirror's.
+      const republished = createHash("sha256").update(await readFile(mirror.tarballPath)).digest("hex");
+      await writeFile(mirror.sumsPath, `${republished}  ${mirror.tarballName}\n`);
+      const drifted = await pin();
+      assert.equal(drifted.code, 1);
+      assert.deepEqual(drifted.requests, [sums], "refused before downloading");
+      assert.match(drifted.err, new RegExp(`SHA256SUMS lists ${republished}, but the lock pinned ${mirror.sha256}`));
+      assert.equal(await readFile(lockPath, "utf8"), lock, "the lock is left as it was");
+
+      // Without a lock, the cache remembers what the mirror served.
+      await rm(lockPath);
+      const unpinned = await pin();
+      assert.equal(unpinned.code, 1);
+      assert.match(unpinned.err, new RegExp(`now lists ${republished}, but .* served ${mirror.sha256} when it was verified and cached`));
+      await assert.rejects(readFile(lockPath), "no lock is written");
+    } finally {
+      await changing.close();
+    }
   });
 });
