@@ -19,7 +19,12 @@ export function wpaSsid(ssid: string): string {
 export function wpaPsk(psk: string, ssid: string): string {
   if (RAW_KEY.test(psk)) return psk.toLowerCase();
   if (!/^[\x20-\x7e]{8,63}$/.test(psk)) throw new Error("wpa_supplicant: a passphrase must be 8-63 printable ASCII characters (a validator should have refused it)");
-  return QUOTABLE.test(psk) ? `"${psk}"` : pbkdf2Sync(psk, Buffer.from(ssid, "utf8"), 4096, 32, "sha1").toString("hex");
+  return QUOTABLE.test(psk) ? `"${psk}"` : derivedPsk(psk, ssid);
+}
+
+/** The key wpa_supplicant (and wpa_passphrase) derive from a passphrase: IEEE 802.11i's PBKDF2-HMAC-SHA1, 4096 rounds, 32 bytes. */
+export function derivedPsk(passphrase: string, ssid: string): string {
+  return pbkdf2Sync(passphrase, Buffer.from(ssid, "utf8"), 4096, 32, "sha1").toString("hex");
 }
 
 export function wpaCountry(code: string): string {

@@ -145,8 +145,12 @@ function baseUrlProblem(text: string, schemes: readonly string[]): string | unde
     return `${quoted(text)} is not a URL: ${hint}`;
   }
   if (!schemes.includes(url.protocol)) return `${quoted(text)}: the scheme must be ${schemes.map((s) => `${s}//`).join(" or ")}: ${hint}`;
-  if (url.username || url.password)
-    return `${quoted(text)} holds credentials (user:password@), which would be copied into every host's files: use a mirror that needs none, or one reachable only from your network`;
+  if (url.username || url.password) {
+    // Not echoed back: the message ends up in terminals and CI logs.
+    url.username = "USER";
+    if (url.password) url.password = "PASSWORD";
+    return `${quoted(url.href)} holds credentials (user:password@), which would be copied into every host's files: use a mirror that needs none, or one reachable only from your network`;
+  }
   if (url.search || url.hash || text.includes("?") || text.includes("#")) return `${quoted(text)} has a query or fragment (?, #), but file paths are appended to it: ${hint}`;
   if (url.protocol !== "file:" && !url.hostname) return `${quoted(text)} names no host: ${hint}`;
   return undefined;
