@@ -8,8 +8,11 @@ export function assertToken(format: string, value: string, allowed: RegExp): str
   return value;
 }
 
-/** Text that stays on one line: no control character and none of the Unicode line separators. */
-const ONE_LINE = /^[^\x00-\x1f\x7f\x85\u2028\u2029]*$/u;
+/**
+ * Text that stays on one line and that every reader takes: no C0 or C1 control character (U+0085 is a
+ * line break to YAML), no Unicode line separator, and none of the non-characters PyYAML refuses.
+ */
+export const ONE_LINE = /^[^\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]*$/u;
 
 /** A "# ..." comment line (shell, YAML, chrony, fstab...): a line break would end it and start a directive. */
 export function commentLine(text: string): string {

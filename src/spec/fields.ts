@@ -3,6 +3,7 @@
 
 import { isIP } from "node:net";
 import { z } from "zod";
+import { ONE_LINE } from "../escape/token.js";
 
 const quoted = (input: unknown) => JSON.stringify(input);
 
@@ -178,12 +179,12 @@ export const releaseSource = z.string().superRefine((text, ctx) => {
 });
 
 /** A certificate subject's text (ST, L, O, OU): X.509 allows 1-64 characters; no control character. */
-export const subjectText = z.string().refine((text) => wellFormed(text) && /^[^\x00-\x1f\x7f-\x9f]{1,64}$/u.test(text), {
+export const subjectText = z.string().refine((text) => wellFormed(text) && ONE_LINE.test(text) && [...text].length >= 1 && [...text].length <= 64, {
   error: (issue) => `${quoted(issue.input)} is not a certificate subject field: write 1-64 characters on one line, with no control character`,
 });
 
 /** One line of ~/.ssh/id_*.pub: type, base64 key, optional comment; no line break or control character. */
-export const sshPublicKey = z.string().regex(/^(ssh-(ed25519|rsa)|ecdsa-sha2-nistp(256|384|521)|sk-[A-Za-z0-9@.-]+) [A-Za-z0-9+/]+={0,3}( [^\x00-\x1f\x7f\x85\u2028\u2029]*)?$/u, {
+export const sshPublicKey = z.string().refine((text) => ONE_LINE.test(text) && /^(ssh-(ed25519|rsa)|ecdsa-sha2-nistp(256|384|521)|sk-[A-Za-z0-9@.-]+) [A-Za-z0-9+/]+={0,3}( .*)?$/.test(text), {
   error: "is not an SSH public key: paste one line of ~/.ssh/id_ed25519.pub (type, key and an optional comment, without line breaks or control characters)",
 });
 

@@ -49,7 +49,7 @@ const BASE_SPEC = {
 };
 const BASE_PKI_DIR = "/srv/pki-q/qcluster";
 
-const ATOMS = ["\n", "\r", "'", '"', "$(id)", "`id`", ";", "{a,b}", "%", "\0", "é", "日本", " ", "#", "\\", "\t"];
+const ATOMS = ["\n", "\r", "'", '"', "$(id)", "`id`", ";", "{a,b}", "%", "\0", "é", "日本", " ", "#", "\\", "\t", "\u0085", "\u2028"];
 /** Each atom alone and after a valid value (which a loose validator may let through), plus combinations. */
 function hostileValues(valid: string): string[] {
   return [
