@@ -3,25 +3,7 @@
 
 import { z } from "zod";
 import { DEFAULT_ETCD_VERSION, isSupportedVersion, parseEtcdVersion, SUPPORTED_MINORS } from "../etcd/version.js";
-import {
-  clusterToken,
-  countryCode,
-  dnsName,
-  hostName,
-  interfaceName,
-  ipAddress,
-  macAddress,
-  mirrorUrl,
-  ntpServer,
-  port,
-  releaseSource,
-  sha256Hex,
-  sshPublicKey,
-  storageDevice,
-  subjectText,
-  wifiPsk,
-  wifiSsid,
-} from "./fields.js";
+import { clusterToken, countryCode, dnsName, hostName, interfaceName, ipAddress, macAddress, mirrorUrl, ntpServer, port, releaseSource, sha256Hex, sshPublicKey, storageDevice, subjectText, wifiPsk, wifiSsid } from "./fields.js";
 import type { Profiles } from "./profiles.js";
 import { tuningFields } from "./profiles.js";
 import { ARCHS } from "./types.js";
