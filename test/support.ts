@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { main } from "../src/cli/main.js";
+import type { ClusterPki } from "../src/pki/types.js";
 
 /** The repository root (tests run as dist/test/**.js). */
 export const REPO = fileURLToPath(new URL("../../", import.meta.url));
@@ -33,4 +34,14 @@ export async function fileIdentities(dir: string): Promise<Map<string, string>> 
     seen.set(path.slice(dir.length + 1), `${info.ino}:${info.mtimeNs}`);
   }
   return seen;
+}
+
+/** Stand-in text for the CA, each host's and each client's certificate and key: no key is made or committed. */
+export function standInPki(hostNames: string[], clients: string[]): ClusterPki {
+  const pair = (who: string) => ({ certPem: `<certificate of ${who}>\n`, keyPem: `<private key of ${who}>\n` });
+  return {
+    caCertPem: "<CA certificate>\n",
+    hosts: new Map(hostNames.map((name) => [name, pair(name)])),
+    clients: new Map(clients.map((name) => [name, pair(name)])),
+  };
 }

@@ -65,6 +65,9 @@ function parse<T extends NonNullable<ParseArgsConfig["options"]>>(args: string[]
   try {
     const parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
     if (parsed.positionals.length > maxPositionals) throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[maxPositionals])}`);
+    // Every other byte is legal in a Linux path (and is quoted wherever a path is written); NUL ends it.
+    const withNul = args.find((arg) => arg.includes("\0"));
+    if (withNul !== undefined) throw new UsageError(`${JSON.stringify(withNul)} holds a NUL byte, which no file name can: remove it`);
     return parsed;
   } catch (error) {
     if (error instanceof UserError) throw error;

@@ -10,6 +10,8 @@ import type { HostPlan } from "../plan/types.js";
 import { sha256Hex } from "../release/hash.js";
 import { pkiPaths } from "../pki/types.js";
 import type { Spec } from "../spec/types.js";
+import { envExport } from "../escape/env-file.js";
+import { commentLine } from "../escape/token.js";
 import { encodeCloudInit } from "./cloud-init.js";
 
 export interface OutputFile {
@@ -23,13 +25,14 @@ export const MANIFEST = "manifest.json";
 
 function etcdctlEnvironment(spec: Spec, pkiDir: string): string {
   const client = spec.clients.includes("admin") ? "admin" : spec.clients[0];
+  // Sourced by sh: every value quoted, so a PKI path with spaces or $(...) stays a path.
   const lines = [
-    `# Talk to cluster ${spec.cluster.name} with etcdctl: . ./etcdctl.env && etcdctl member list -w table`,
-    "export ETCDCTL_API=3",
-    `export ETCDCTL_ENDPOINTS=${spec.hosts.map((host) => clientUrl(spec, host)).join(",")}`,
-    `export ETCDCTL_CACERT=${join(pkiDir, pkiPaths.caCert)}`,
+    commentLine(`Talk to cluster ${spec.cluster.name} with etcdctl: . ./etcdctl.env && etcdctl member list -w table`),
+    envExport("ETCDCTL_API", "3"),
+    envExport("ETCDCTL_ENDPOINTS", spec.hosts.map((host) => clientUrl(spec, host)).join(",")),
+    envExport("ETCDCTL_CACERT", join(pkiDir, pkiPaths.caCert)),
   ];
-  if (client) lines.push(`export ETCDCTL_CERT=${join(pkiDir, pkiPaths.clientCert(client))}`, `export ETCDCTL_KEY=${join(pkiDir, pkiPaths.clientKey(client))}`);
+  if (client) lines.push(envExport("ETCDCTL_CERT", join(pkiDir, pkiPaths.clientCert(client))), envExport("ETCDCTL_KEY", join(pkiDir, pkiPaths.clientKey(client))));
   return `${lines.join("\n")}\n`;
 }
 

@@ -7,6 +7,8 @@ import { renderInstallScript } from "../etcd/install-script.js";
 import { ETCD_GROUP, ETCD_USER, OPENRC_LAYOUT, SYSTEMD_LAYOUT, type EtcdLayout } from "../etcd/layout.js";
 import { renderOpenrcConf, renderOpenrcScript } from "../etcd/openrc-script.js";
 import { renderSystemdUnit } from "../etcd/systemd-unit.js";
+import { authorizedKeysFile } from "../escape/authorized-keys.js";
+import { hostnameFile } from "../escape/etc-hosts.js";
 import type { ClusterPki } from "../pki/types.js";
 import type { Arch, Host, Spec } from "../spec/types.js";
 import {
@@ -96,7 +98,7 @@ function planOpenrcHost(spec: Spec, host: Host, pki: ClusterPki, bootstrap: Boot
     rootFile(layout.initScript, 0o755, renderOpenrcScript(spec, host)),
     rootFile(layout.confFile, 0o644, renderOpenrcConf(spec, host)),
     ...(spec.alpine.etcdInstall === "bundle" ? bundledBinaries(host, releases) : [installScript(spec, host, layout)]),
-    rootFile("/etc/hostname", 0o644, `${host.name}\n`),
+    rootFile("/etc/hostname", 0o644, hostnameFile(host.name)),
     rootFile("/etc/hosts", 0o644, renderEtcHosts(bootstrap)),
     rootFile("/etc/network/interfaces", 0o644, renderInterfaces(host)),
     ...(resolvConf ? [rootFile("/etc/resolv.conf", 0o644, resolvConf)] : []),
@@ -107,7 +109,7 @@ function planOpenrcHost(spec: Spec, host: Host, pki: ClusterPki, bootstrap: Boot
     rootFile("/etc/chrony/chrony.conf", 0o644, renderChronyConf(spec)),
     rootFile("/etc/fstab", 0o644, renderFstab(host)),
     ...(host.wifi ? [{ ...rootFile("/etc/wpa_supplicant/wpa_supplicant.conf", 0o600, renderWpaSupplicant(host.wifi)), secret: true }] : []),
-    ...(spec.ssh ? [rootFile("/root/.ssh/authorized_keys", 0o600, `${spec.ssh.authorizedKeys.join("\n")}\n`)] : []),
+    ...(spec.ssh ? [rootFile("/root/.ssh/authorized_keys", 0o600, authorizedKeysFile(spec.ssh.authorizedKeys))] : []),
   ];
   const directories: PlannedDirectory[] = [
     // The data partition's mount point; etcd's own 0700 data dir is made inside it at start.

@@ -3,6 +3,7 @@
 
 import { isIP } from "node:net";
 import { z } from "zod";
+import { ONE_LINE } from "../escape/token.js";
 
 const quoted = (input: unknown) => JSON.stringify(input);
 
@@ -33,16 +34,6 @@ export const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, {
     `${quoted(issue.input)} is not a SHA-256 checksum: write the 64 lower-case hex digits from the release's SHA256SUMS`,
 });
 
-export const httpUrl = z.string().refine((value) => /^(https?|file):\/\/\S+$/.test(value), {
-  error: (issue) => `${quoted(issue.input)} is not a URL: write an http(s):// URL such as https://dl-cdn.alpinelinux.org/alpine`,
-});
-
-/** Where etcd releases come from: a URL, or an absolute folder with the upstream layout. */
-export const releaseSource = z.string().refine((value) => /^(https?|file):\/\/\S+$/.test(value) || /^\/\S*$/.test(value), {
-  error: (issue) =>
-    `${quoted(issue.input)} is not a release source: write an http(s):// base URL such as https://github.com/etcd-io/etcd/releases/download, a file:// URL or an absolute folder`,
-});
-
 const SIZE_UNITS: Record<string, number> = { "": 1, KiB: 2 ** 10, MiB: 2 ** 20, GiB: 2 ** 30 };
 
 /** Bytes as a whole number or with a binary unit ("2GiB", "512MiB"). */
@@ -68,3 +59,136 @@ export const retention = z
   });
 
 export const port = z.number().int().min(1).max(65535);
+
+// String fields that end up in generated files. Each is validated for what it is, so that the
+// escaping modules (src/escape/) only ever see values their format can carry.
+
+/** No lone UTF-16 surrogate: such a string has no UTF-8 spelling and would not reach a file as written. */
+const wellFormed = (text: string) => !/\p{Cs}/u.test(text);
+
+/** A DNS host name (no wildcard): letters, digits and "-" in dot-separated labels, at most 253 long. */
+function isDnsHostName(text: string): boolean {
+  return text.length <= 253 && /^([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(text);
+}
+
+/**
+ * A network interface as `ip link` names it. The kernel allows 1-15 bytes without "/", ":" or
+ * whitespace; ifupdown and netplan get one word, so only the characters real names use.
+ */
+export const interfaceName = z.string().refine((text) => /^[A-Za-z0-9_.-]{1,15}$/.test(text) && text !== "." && text !== "..", {
+  error: (issue) =>
+    `${quoted(issue.input)} is not an interface name: write the name \`ip link\` shows, such as eth0, ens3 or wlan0 (1-15 letters, digits, ".", "-", "_"; no pattern — leave interface out to match the target's default)`,
+});
+
+/** An NTP server for chrony.conf: a DNS host name or an IP address. */
+export const ntpServer = z.string().refine((text) => isDnsHostName(text) || (/^[0-9A-Fa-f.:]+$/.test(text) && ipAddress.safeParse(text).success), {
+  error: (issue) => `${quoted(issue.input)} is not an NTP server: write a host name such as pool.ntp.org or an IP address such as 192.168.7.1`,
+});
+
+// ISO 3166-1 alpha-2, the officially assigned codes (wpa_supplicant's country= and a certificate's C).
+const ISO_3166_ALPHA_2 = new Set(
+  (
+    "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ " +
+    "CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR " +
+    "GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP " +
+    "KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT " +
+    "MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW " +
+    "SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG " +
+    "UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW"
+  ).split(" "),
+);
+
+export const countryCode = z.string().refine((text) => ISO_3166_ALPHA_2.has(text), {
+  error: (issue) => `${quoted(issue.input)} is not an ISO 3166-1 country code: write two upper-case letters such as CN, DE or US (GB for the United Kingdom)`,
+});
+
+/** 1-32 bytes as the radio counts them (UTF-8); any byte is legal in an SSID, so no charset. */
+export const wifiSsid = z.string().refine((text) => wellFormed(text) && Buffer.byteLength(text, "utf8") >= 1 && Buffer.byteLength(text, "utf8") <= 32, {
+  error: (issue) => `${quoted(issue.input)} is not an SSID: a network name is 1-32 bytes (UTF-8: "é" counts 2, "日" 3)`,
+});
+
+/** WPA-PSK: a passphrase of 8-63 printable ASCII characters, or the raw key as 64 hex digits. */
+export const wifiPsk = z.string().refine((text) => /^[\x20-\x7e]{8,63}$/.test(text) || /^[0-9A-Fa-f]{64}$/.test(text), {
+  error: () => `is not a WPA passphrase: write 8-63 printable ASCII characters (letters, digits, spaces, punctuation; no line break or accented letter), or the 64 hex digits of the key`,
+});
+
+/** What etc/fstab mounts: by label, UUID, partition UUID or label, or a /dev path. */
+const DEVICE_FORMS: RegExp[] = [
+  // ext4 labels are at most 16 bytes; the charset keeps the name one fstab field.
+  /^LABEL=[A-Za-z0-9_.-]{1,16}$/,
+  // A filesystem UUID: RFC 4122 (ext4, xfs, btrfs), vfat's XXXX-XXXX or NTFS's 16 hex digits.
+  /^UUID=([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}|[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}|[0-9A-Fa-f]{16})$/,
+  // A partition UUID: GPT's RFC 4122 form or MBR's disk signature plus partition number.
+  /^PARTUUID=([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{2})$/,
+  // GPT partition names hold 36 UTF-16 units.
+  /^PARTLABEL=[A-Za-z0-9_.-]{1,36}$/,
+  // /dev/sda1, /dev/disk/by-path/pci-0000:00:1f.2-ata-1: no "." or ".." component.
+  /^\/dev(\/(?!\.\.?(\/|$))[A-Za-z0-9_.:+-]+)+$/,
+];
+
+export const storageDevice = z.string().refine((text) => DEVICE_FORMS.some((form) => form.test(text)), {
+  error: (issue) =>
+    `${quoted(issue.input)} is not a device: write LABEL=etcd-data (ext4 label: at most 16 letters, digits, ".", "-", "_"), UUID=<the filesystem's UUID from blkid>, PARTUUID=..., PARTLABEL=... or a /dev path such as /dev/sda1`,
+});
+
+/** Characters a URL may hold as text (RFC 3986, without "'"): nothing a shell, YAML or a line format reads. */
+const URL_TEXT = /^[A-Za-z0-9\-._~:/?#[\]@!&()*+,;=%]+$/;
+
+/** Why a base URL cannot be used, or undefined. Paths are appended to it, so no query or fragment. */
+function baseUrlProblem(text: string, schemes: readonly string[]): string | undefined {
+  const hint = `write a base URL such as ${schemes.includes("file:") ? "https://github.com/etcd-io/etcd/releases/download" : "https://dl-cdn.alpinelinux.org/alpine"}`;
+  if (!URL_TEXT.test(text) || /%(?![0-9A-Fa-f]{2})/.test(text))
+    return `${quoted(text)} is not a URL: it may hold only letters, digits and - . _ ~ : / [ ] @ ! & ( ) * + , ; = (anything else percent-encoded as %XX): ${hint}`;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return `${quoted(text)} is not a URL: ${hint}`;
+  }
+  if (!schemes.includes(url.protocol)) return `${quoted(text)}: the scheme must be ${schemes.map((s) => `${s}//`).join(" or ")}: ${hint}`;
+  if (url.username || url.password) {
+    // Not echoed back: the message ends up in terminals and CI logs.
+    url.username = "USER";
+    if (url.password) url.password = "PASSWORD";
+    return `${quoted(url.href)} holds credentials (user:password@), which would be copied into every host's files: use a mirror that needs none, or one reachable only from your network`;
+  }
+  if (url.search || url.hash || text.includes("?") || text.includes("#")) return `${quoted(text)} has a query or fragment (?, #), but file paths are appended to it: ${hint}`;
+  if (url.protocol !== "file:" && !url.hostname) return `${quoted(text)} names no host: ${hint}`;
+  return undefined;
+}
+
+function baseUrl(schemes: readonly string[]) {
+  return z.string().superRefine((text, ctx) => {
+    const problem = baseUrlProblem(text, schemes);
+    if (problem) ctx.addIssue({ code: "custom", message: problem, input: text });
+  });
+}
+
+/** A mirror hosts fetch from themselves (apk at boot): http(s) only. */
+export const mirrorUrl = baseUrl(["http:", "https:"]);
+
+/** Where etcd releases come from: an http(s) or file:// base URL, or an absolute folder on this machine. */
+export const releaseSource = z.string().superRefine((text, ctx) => {
+  if (text.startsWith("/")) {
+    if (/^\/[^\x00-\x1f\x7f]*$/.test(text)) return;
+    ctx.addIssue({ code: "custom", message: `${quoted(text)} is not a folder path: it holds a line break or control character`, input: text });
+    return;
+  }
+  const problem = baseUrlProblem(text, ["http:", "https:", "file:"]);
+  if (problem) ctx.addIssue({ code: "custom", message: `${problem} (or an absolute folder)`, input: text });
+});
+
+/** A certificate subject's text (ST, L, O, OU): X.509 allows 1-64 characters; no control character. */
+export const subjectText = z.string().refine((text) => wellFormed(text) && ONE_LINE.test(text) && [...text].length >= 1 && [...text].length <= 64, {
+  error: (issue) => `${quoted(issue.input)} is not a certificate subject field: write 1-64 characters on one line, with no control character`,
+});
+
+/** One line of ~/.ssh/id_*.pub: type, base64 key, optional comment; no line break or control character. */
+export const sshPublicKey = z.string().refine((text) => ONE_LINE.test(text) && /^(ssh-(ed25519|rsa)|ecdsa-sha2-nistp(256|384|521)|sk-[A-Za-z0-9@.-]+) [A-Za-z0-9+/]+={0,3}( .*)?$/.test(text), {
+  error: "is not an SSH public key: paste one line of ~/.ssh/id_ed25519.pub (type, key and an optional comment, without line breaks or control characters)",
+});
+
+/** etcd's initial-cluster-token. */
+export const clusterToken = z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, {
+  error: (issue) => `${quoted(issue.input)} is not a cluster token: write 1-128 letters, digits, ".", "_" or "-", such as lab-etcd-1`,
+});

@@ -104,13 +104,13 @@ export const storageFitsTarget: ParsedRule = ({ hosts }, { targets }) =>
     return [];
   });
 
-/** A folder on the build machine can feed overlays, but a host booting elsewhere cannot download from it. */
+/** A folder or file:// URL on the build machine can feed overlays, but a host booting elsewhere cannot download from it. */
 export const bootDownloadsNeedUrl: ParsedRule = ({ etcd }, { targets }) => {
-  if (!etcd.downloadUrl.startsWith("/")) return [];
+  if (/^https?:\/\//.test(etcd.downloadUrl)) return [];
   const downloaders = targets.filter((t) => t.format === "cloud-init" || etcd.install === "fetch");
   return downloaders.length === 0
     ? []
-    : [{ severity: "error", path: ["etcd", "downloadUrl"], message: `${downloaders[0]?.name} hosts download etcd at first boot and cannot reach a folder on this machine: use an http(s):// mirror` }];
+    : [{ severity: "error", path: ["etcd", "downloadUrl"], message: `${downloaders[0]?.name} hosts download etcd at first boot and cannot reach a folder on this machine (a path or file:// URL): use an http(s):// mirror` }];
 };
 
 export const RAW_RULES: RawRule[] = [uniqueHostNames, uniqueHostAddresses, uniqueClients];

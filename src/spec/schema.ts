@@ -3,7 +3,7 @@
 
 import { z } from "zod";
 import { DEFAULT_ETCD_VERSION, isSupportedVersion, parseEtcdVersion, SUPPORTED_MINORS } from "../etcd/version.js";
-import { dnsName, hostName, httpUrl, ipAddress, macAddress, port, releaseSource, sha256Hex } from "./fields.js";
+import { clusterToken, countryCode, dnsName, hostName, interfaceName, ipAddress, macAddress, mirrorUrl, ntpServer, port, releaseSource, sha256Hex, sshPublicKey, storageDevice, subjectText, wifiPsk, wifiSsid } from "./fields.js";
 import type { Profiles } from "./profiles.js";
 import { tuningFields } from "./profiles.js";
 import { ARCHS } from "./types.js";
@@ -12,10 +12,6 @@ export const API_VERSION = "etcdboot/v1alpha1";
 export const DEFAULT_DOWNLOAD_URL = "https://github.com/etcd-io/etcd/releases/download";
 export const DEFAULT_ALPINE_BRANCH = "v3.22";
 export const DEFAULT_ALPINE_MIRROR = "https://dl-cdn.alpinelinux.org/alpine";
-
-const sshPublicKey = z.string().regex(/^(ssh-(ed25519|rsa)|ecdsa-sha2-nistp(256|384|521)|sk-\S+) [A-Za-z0-9+/=]+( .*)?$/, {
-  error: "is not an SSH public key: paste one line of ~/.ssh/id_ed25519.pub",
-});
 
 function names(map: ReadonlyMap<string, unknown>): [string, ...string[]] {
   return [...map.keys()] as [string, ...string[]];
@@ -37,24 +33,19 @@ export function buildSpecSchema(profiles: Profiles) {
     gateway: ipAddress.optional(),
     dns: z.array(ipAddress).optional(),
     macAddress: macAddress.optional(),
-    interface: z.string().min(1).optional(),
+    interface: interfaceName.optional(),
   });
   const target = z.enum(names(profiles.targets));
   const arch = z.enum(ARCHS);
 
   const storage = z.union([
     z.strictObject({
-      device: z.string().regex(/^(\/dev\/\S+|(LABEL|UUID|PARTUUID|PARTLABEL)=\S+)$/, {
-        error: (issue) => `${JSON.stringify(issue.input)} is not a device: write /dev/sda1, LABEL=etcd-data or UUID=...`,
-      }),
+      device: storageDevice,
       fsType: z.enum(["ext4", "xfs", "btrfs", "f2fs"]).default("ext4"),
     }),
     z.strictObject({ tmpfs: z.literal(true) }),
   ]);
-  // Written between double quotes in wpa_supplicant.conf: no quote, backslash or line break.
-  const quotable = (min: number, max: number) =>
-    z.string().min(min).max(max).regex(/^[^"\\\n]*$/, { error: 'may not contain ", \\ or a line break' });
-  const wifi = z.strictObject({ ssid: quotable(1, 32), psk: quotable(8, 63), country: z.string().length(2).optional() });
+  const wifi = z.strictObject({ ssid: wifiSsid, psk: wifiPsk, country: countryCode.optional() });
 
   const host = z.strictObject({
     name: hostName,
@@ -67,12 +58,11 @@ export function buildSpecSchema(profiles: Profiles) {
     wifi: wifi.optional(),
   });
 
-  const subjectField = z.string().min(1).max(64);
   return z.strictObject({
     apiVersion: z.literal(API_VERSION),
     cluster: z.strictObject({
       name: hostName,
-      token: z.string().regex(/^[A-Za-z0-9._-]+$/).optional(),
+      token: clusterToken.optional(),
     }),
     etcd: z
       .strictObject({
@@ -91,11 +81,11 @@ export function buildSpecSchema(profiles: Profiles) {
         caValidityDays: z.number().int().min(1).max(36500).default(7300),
         subject: z
           .strictObject({
-            C: z.string().length(2).optional(),
-            ST: subjectField.optional(),
-            L: subjectField.optional(),
-            O: subjectField.optional(),
-            OU: subjectField.optional(),
+            C: countryCode.optional(),
+            ST: subjectText.optional(),
+            L: subjectText.optional(),
+            O: subjectText.optional(),
+            OU: subjectText.optional(),
           })
           .default({}),
       })
@@ -120,8 +110,8 @@ export function buildSpecSchema(profiles: Profiles) {
     alpine: z
       .strictObject({
         branch: z.string().regex(/^(v\d+\.\d+|edge)$/, { error: "write an Alpine branch such as v3.22 (or edge)" }).default(DEFAULT_ALPINE_BRANCH),
-        mirror: httpUrl.default(DEFAULT_ALPINE_MIRROR),
-        ntpServers: z.array(z.string().min(1)).min(1).default(["pool.ntp.org"]),
+        mirror: mirrorUrl.default(DEFAULT_ALPINE_MIRROR),
+        ntpServers: z.array(ntpServer).min(1).default(["pool.ntp.org"]),
       })
       .default({ branch: DEFAULT_ALPINE_BRANCH, mirror: DEFAULT_ALPINE_MIRROR, ntpServers: ["pool.ntp.org"] }),
     ssh: z.strictObject({ authorizedKeys: z.array(sshPublicKey).min(1) }).optional(),

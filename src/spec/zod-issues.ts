@@ -30,6 +30,13 @@ export function describeIssue(issue: z.core.$ZodIssue, schema: z.ZodType): Diagn
       if (issue.message && !issue.message.startsWith("Too ")) return [error(issue.message)];
       return [error(issue.origin === "array" ? `needs ${bound} entries` : issue.origin === "string" ? `must be ${bound} characters long` : `must be ${bound}, got ${describeValue(issue.input)}`)];
     }
+    case "invalid_union": {
+      // Report the option the value came closest to (fewest problems: {device: ..., fsType: "\n"} is a
+      // device with a bad fsType, not a tmpfs entry), at the fields themselves, not "Invalid input" above them.
+      const closest = [...issue.errors].sort((a, b) => a.length - b.length)[0];
+      if (!closest || closest.length === 0) return [error(issue.message)];
+      return closest.flatMap((inner) => describeIssue({ ...inner, path: [...issue.path, ...inner.path] }, schema));
+    }
     default:
       return [error(issue.message)];
   }

@@ -7,6 +7,7 @@ import { appendFile, chmod, chown, mkdir, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, posix, resolve } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { parse } from "yaml";
+import { shellQuote } from "../../src/escape/shell.js";
 import { groupId, primaryGroupId, userId } from "./users.js";
 
 /** The paths a host gets from its root folder; everything else (/usr/bin/etcd, /etc/passwd...) is this machine's. */
@@ -55,10 +56,6 @@ function identitySwitch({ user, group }: HostRootOptions): string {
   // A bare uid (an Alpine host's etcd user, which this machine lacks) has no groups to look up.
   const groups = /^\d+$/.test(user) ? "--clear-groups" : "--init-groups";
   return `setpriv --reuid=${userId(user)} --regid=${gid} ${groups} -- `;
-}
-
-function shellQuote(text: string): string {
-  return `'${text.replaceAll("'", `'\\''`)}'`;
 }
 
 interface WriteFilesEntry {

@@ -107,7 +107,7 @@ describe("bad input never ends in an internal error or a stack trace", () => {
     await assertClearError({ argv: ["pin", local, "--cache-dir", spec, "--quiet"], code: 1, says: /the release cache .*bad\.yaml cannot be used \(ENOTDIR.*\): fix it or pass another --cache-dir/ });
     const remote = join(dir, "remote.yaml");
     await writeFile(remote, SPEC.replace("clientPort: 1,", `downloadUrl: "file://mirror.invalid/etcd", clientPort: 1,`));
-    await assertClearError({ argv: ["pin", remote, "--cache-dir", join(dir, "cache"), "--quiet"], code: 1, says: /file:\/\/mirror\.invalid\/etcd\/.* is not a file on this machine/ });
+    await assertClearError({ argv: ["pin", remote, "--cache-dir", join(dir, "cache"), "--quiet"], code: 2, says: /etcd\.downloadUrl: .*cannot reach a folder on this machine/ });
   });
 
   test("every command: a missing spec, a folder as spec, an unknown option, an extra argument", async () => {

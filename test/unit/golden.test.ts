@@ -9,22 +9,12 @@ import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { test } from "node:test";
 import { encodeOutputTree, type OutputFile } from "../../src/encoders/output-tree.js";
-import type { ClusterPki } from "../../src/pki/types.js";
 import { planCluster, type ReleaseBinaries } from "../../src/plan/plan-host.js";
 import { readSpec } from "../../src/spec/load-spec.js";
 import { listingLine, readTarGz } from "../harness/archive.js";
-import { REPO } from "../support.js";
+import { REPO, standInPki } from "../support.js";
 
 const GOLDEN = join(REPO, "test", "golden");
-
-function standInPki(hostNames: string[], clients: string[]): ClusterPki {
-  const pair = (who: string) => ({ certPem: `<certificate of ${who}>\n`, keyPem: `<private key of ${who}>\n` });
-  return {
-    caCertPem: "<CA certificate>\n",
-    hosts: new Map(hostNames.map((name) => [name, pair(name)])),
-    clients: new Map(clients.map((name) => [name, pair(name)])),
-  };
-}
 
 const STAND_IN_BINARIES: ReleaseBinaries = new Map(
   (["amd64", "arm64"] as const).map((arch) => [arch, new Map(["etcd", "etcdctl", "etcdutl"].map((b) => [b, Buffer.from(`<${b} binary for ${arch}>`)]))]),

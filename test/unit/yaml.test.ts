@@ -4,11 +4,11 @@
 // port of) and the yaml library in 1.1 mode. Python is spawned once for every case.
 
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { describe, test } from "node:test";
 import { parseDocument } from "yaml";
 import { toYaml } from "../../src/encoders/yaml.js";
 import { requirePrerequisites, SYSTEM_PYTHON } from "../harness/prerequisites.js";
+import { loadWithPyYaml, type Loaded } from "../harness/pyyaml.js";
 
 const TRICKY_STRINGS = [
   // YAML 1.1 booleans and nulls, in any case
@@ -74,25 +74,6 @@ function randomValues(count: number): unknown[] {
 
 const CASES = [...CONTEXTS, ...randomValues(400)];
 
-// Loads each text with every loader; values come back as JSON, anything JSON has no form for
-// (a date, a non-string key) as a string that names it, so it cannot compare equal.
-const PYTHON_LOADER = `
-import json, sys, yaml
-def plain(v):
-    if isinstance(v, dict): return {k if isinstance(k, str) else "<non-string key %r>" % (k,): plain(x) for k, x in v.items()}
-    if isinstance(v, list): return [plain(x) for x in v]
-    if v is None or isinstance(v, (str, bool, int, float)): return v
-    return "<%s %r>" % (type(v).__name__, v)
-def load(text, loader):
-    try: return {"value": plain(yaml.load(text, Loader=loader))}
-    except Exception as e: return {"error": str(e)}
-loaders = {"PyYAML": yaml.SafeLoader}
-if yaml.__with_libyaml__: loaders["libyaml (PyYAML CSafeLoader)"] = yaml.CSafeLoader
-texts = json.load(sys.stdin)
-print(json.dumps({name: [load(t, loader) for t in texts] for name, loader in loaders.items()}))
-`;
-
-type Loaded = { value?: unknown; error?: string };
 
 /** The yaml library in 1.1 mode, with the same markers as the Python side for what is not JSON. */
 function loadWithYamlLibrary(text: string): Loaded {
@@ -126,9 +107,7 @@ describe("toYaml", () => {
 
   test("PyYAML and libyaml read every case back as the value given", (t) => {
     if (!requirePrerequisites(t, { commands: [SYSTEM_PYTHON], pythonModules: ["yaml"] })) return;
-    const python = spawnSync(SYSTEM_PYTHON, ["-c", PYTHON_LOADER], { input: JSON.stringify(texts), encoding: "utf8", maxBuffer: 1 << 28 });
-    assert.equal(python.status, 0, python.stderr);
-    const byLoader = JSON.parse(python.stdout) as Record<string, Loaded[]>;
+    const byLoader = loadWithPyYaml(texts);
     if (!("libyaml (PyYAML CSafeLoader)" in byLoader)) t.diagnostic("PyYAML is built without libyaml: only its pure-Python loader was checked");
     const failed = Object.entries(byLoader).flatMap(([loader, loaded]) => mismatches(loader, texts, loaded));
     assert.deepEqual(failed.slice(0, 20), [], `${failed.length} of ${CASES.length} cases failed`);
