@@ -2,8 +2,8 @@
 // names come from profiles/, so an error can list them. Unknown keys are rejected everywhere.
 
 import { z } from "zod";
-import { DEFAULT_ETCD_VERSION, isSupportedVersion, parseEtcdVersion, SUPPORTED_MINORS } from "../etcd/version.js";
-import { dnsName, hostName, httpUrl, ipAddress, macAddress, port, releaseSource, sha256Hex } from "./fields.js";
+import { DEFAULT_ETCD_VERSION, isSupportedVersion, parseEtcdVersion, suggestedVersionSpelling, SUPPORTED_MINORS } from "../etcd/version.js";
+import { dnsName, gatewayAddress, hostName, httpUrl, ipAddress, macAddress, memberAddress, port, releaseSource, sha256Hex } from "./fields.js";
 import type { Profiles } from "./profiles.js";
 import { tuningFields } from "./profiles.js";
 import { ARCHS } from "./types.js";
@@ -23,7 +23,7 @@ function names(map: ReadonlyMap<string, unknown>): [string, ...string[]] {
 
 const etcdVersion = z.string().refine((text) => isExactSupported(text), {
   error: (issue) =>
-    `${JSON.stringify(issue.input)} is not a supported etcd release: write an exact version of ${SUPPORTED_MINORS.map((m) => `${m}.x`).join(", ")} such as ${DEFAULT_ETCD_VERSION}`,
+    `${JSON.stringify(issue.input)} is not a supported etcd release: write an exact version of ${SUPPORTED_MINORS.map((m) => `${m}.x`).join(", ")} such as ${suggestedVersionSpelling(String(issue.input)) ?? DEFAULT_ETCD_VERSION} (plain numbers, no leading zeros)`,
 });
 
 function isExactSupported(text: string): boolean {
@@ -34,7 +34,7 @@ function isExactSupported(text: string): boolean {
 export function buildSpecSchema(profiles: Profiles) {
   const network = z.strictObject({
     prefix: z.number().int().min(0).max(128),
-    gateway: ipAddress.optional(),
+    gateway: gatewayAddress.optional(),
     dns: z.array(ipAddress).optional(),
     macAddress: macAddress.optional(),
     interface: z.string().min(1).optional(),
@@ -58,7 +58,7 @@ export function buildSpecSchema(profiles: Profiles) {
 
   const host = z.strictObject({
     name: hostName,
-    address: ipAddress,
+    address: memberAddress,
     dnsNames: z.array(dnsName).default([]),
     target: target.optional(),
     arch: arch.optional(),
