@@ -35,6 +35,12 @@ const UNUSABLE: Record<"any" | "member" | "gateway", Partial<Record<SpecialAddre
   gateway: { loopback: "a loopback address: no packet leaves the host through it" },
 };
 
+const WHAT_TO_WRITE: Record<"any" | "member" | "gateway", string> = {
+  any: "write the address of a machine on the network, such as 192.168.2.1",
+  member: "write the address the other members reach this host at, such as 192.168.2.51",
+  gateway: "write the router's address on the host's subnet, such as 192.168.2.1",
+};
+
 /**
  * An IP address, read into bytes and written back in its canonical spelling (fd00:0:0::1 → fd00::1),
  * so certificates, URLs and comparisons all see one form. Each kind refuses the addresses it cannot use.
@@ -51,7 +57,7 @@ function ipAddressFor(kind: "any" | "member" | "gateway") {
       : address && special === "ipv4-mapped"
         ? `${quoted(text)} is ${why}: write it as IPv4, ${Array.from(address.bytes.subarray(12)).join(".")}`
         : why
-          ? `${quoted(text)} is ${why}: write the address of a real interface, such as 192.168.2.51`
+          ? `${quoted(text)} is ${why}: ${WHAT_TO_WRITE[kind]}`
           : `${quoted(text)} is not an IP address: write an IPv4 or IPv6 address such as 192.168.2.51`;
     ctx.addIssue({ code: "custom", message, input: text });
     return z.NEVER;
