@@ -6,10 +6,15 @@
 import { Composer, isAlias, isCollection, isPair, Parser, visit, type CST, type Document, type Node } from "yaml";
 import type { Diagnostic } from "./diagnostics.js";
 
-/** A spec of 1000 hosts is about 100 KiB: 4 MiB leaves room for comments and never slows a build. */
-export const MAX_SPEC_BYTES = 4 * 2 ** 20;
+/**
+ * A spec of 1000 hosts is about 100 KiB (and etcd advises at most 7 members): 1 MiB leaves room for
+ * comments, and the yaml library parses it in about a second even on a loaded machine (~1 MB/s).
+ */
+export const MAX_SPEC_BYTES = 2 ** 20;
 /** A spec nests about 5 deep; past this the text is not a spec, and recursive readers would run out of stack. */
 export const MAX_NESTING_DEPTH = 64;
+/** Keys, values and list entries: bounds the work (and the problems) of every later step. */
+export const MAX_VALUES = 100_000;
 /** Values that aliases may add in all: generous for anchors shared by many hosts, far below an alias bomb. */
 export const MAX_ALIAS_EXPANSION = 100_000;
 /** Aliases in all: one per host for a shared network block is plenty. */
@@ -28,9 +33,11 @@ export function parseSpecYaml(text: string, byteLength: number): ParsedYaml {
   const second = documents[1];
   if (second)
     return { ok: false, diagnostics: [error(second.offset, "a spec is one YAML document: remove the second one, which starts here (and its --- line)")] };
-  const tooDeep = firstTooDeep(tokens);
+  const { tooDeep, tooMany, hasAliases } = scanTokens(tokens);
   if (tooDeep !== undefined)
     return { ok: false, diagnostics: [error(tooDeep, `nested more than ${MAX_NESTING_DEPTH} levels deep here: a spec nests only a few levels (hosts → host → network)`)] };
+  if (tooMany !== undefined)
+    return { ok: false, diagnostics: [error(tooMany, `the spec holds more than ${MAX_VALUES} values (keys, values and list entries) by here; a 1000-host spec holds about 10000: is this the right file?`)] };
 
   // prettyErrors off: the library's own excerpt copies the whole line for every error.
   const [document] = Array.from(new Composer({ uniqueKeys: true, prettyErrors: false }).compose(tokens, true, text.length));
@@ -38,7 +45,7 @@ export function parseSpecYaml(text: string, byteLength: number): ParsedYaml {
   if (document.errors.length > 0)
     return { ok: false, document, diagnostics: document.errors.map((e) => error(e.pos[0], `YAML: ${e.message.split("\n")[0]}`)) };
 
-  const bomb = aliasBomb(document);
+  const bomb = hasAliases ? aliasBomb(document) : undefined;
   if (bomb) return { ok: false, document, diagnostics: [bomb] };
   try {
     return { ok: true, document, value: document.toJS() };
@@ -53,30 +60,32 @@ function mebibytes(bytes: number): string {
   return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 }
 
-/** The offset of the first token nested deeper than allowed, walking the token tree without recursion. */
-function firstTooDeep(tokens: CST.Token[]): number | undefined {
-  const stack: { token: CST.Token; depth: number }[] = tokens.map((token) => ({ token, depth: 0 }));
-  while (stack.length > 0) {
-    const { token, depth } = stack.pop() as { token: CST.Token; depth: number };
-    if (depth > MAX_NESTING_DEPTH) return token.offset;
-    const children = childTokens(token);
-    const childDepth = token.type === "document" ? depth : depth + 1;
-    for (const child of children) stack.push({ token: child, depth: childDepth });
+/**
+ * What the token tree holds that needs a closer look: the first token (in document order) nested
+ * deeper than allowed or past the value count, and whether any alias occurs. Walked with an
+ * explicit stack, not recursion, children pushed last-first so they come off in document order.
+ */
+function scanTokens(tokens: CST.Token[]): { tooDeep?: number; tooMany?: number; hasAliases: boolean } {
+  const stack: { token: CST.Token; depth: number }[] = tokens.map((token) => ({ token, depth: 0 })).reverse();
+  let hasAliases = false;
+  let values = 0;
+  for (let next = stack.pop(); next; next = stack.pop()) {
+    const { token, depth } = next;
+    if (depth > MAX_NESTING_DEPTH) return { tooDeep: token.offset, hasAliases };
+    if (token.type === "document") {
+      if (token.value) stack.push({ token: token.value, depth });
+      continue;
+    }
+    if (++values > MAX_VALUES) return { tooMany: token.offset, hasAliases };
+    if (token.type === "alias") hasAliases = true;
+    else if (token.type === "block-map" || token.type === "block-seq" || token.type === "flow-collection")
+      for (let i = token.items.length - 1; i >= 0; i--) {
+        const item = token.items[i];
+        if (item?.value) stack.push({ token: item.value, depth: depth + 1 });
+        if (item?.key) stack.push({ token: item.key, depth: depth + 1 });
+      }
   }
-  return undefined;
-}
-
-function childTokens(token: CST.Token): CST.Token[] {
-  switch (token.type) {
-    case "document":
-      return token.value ? [token.value] : [];
-    case "block-map":
-    case "block-seq":
-    case "flow-collection":
-      return token.items.flatMap((item) => [item.key, item.value].filter((t): t is CST.Token => t !== undefined && t !== null));
-    default:
-      return [];
-  }
+  return { hasAliases };
 }
 
 function aliasError(offset: number, why: string): Diagnostic {
