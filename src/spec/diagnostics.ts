@@ -17,9 +17,15 @@ export interface Diagnostic {
   offset?: number;
 }
 
+/** A key that is not a plain field name (an unknown one, say) is shown quoted, and cut when long. */
+const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
+
 export function formatPath(path: PathSegment[]): string {
   let out = "";
-  for (const segment of path) out += typeof segment === "number" ? `[${segment}]` : out ? `.${segment}` : segment;
+  for (const segment of path)
+    if (typeof segment === "number") out += `[${segment}]`;
+    else if (PLAIN_KEY.test(segment)) out += out ? `.${segment}` : segment;
+    else out += `[${shortenQuotedValues(JSON.stringify(segment))}]`;
   return out || "(top level)";
 }
 

@@ -33,14 +33,18 @@ export function parseSpecYaml(text: string, byteLength: number): ParsedYaml {
   const second = documents[1];
   if (second)
     return { ok: false, diagnostics: [error(second.offset, "a spec is one YAML document: remove the second one, which starts here (and its --- line)")] };
-  const { tooDeep, tooMany, hasAliases } = scanTokens(tokens);
+  const { tooDeep, tooMany, oddKey, hasAliases } = scanTokens(tokens);
   if (tooDeep !== undefined)
     return { ok: false, diagnostics: [error(tooDeep, `nested more than ${MAX_NESTING_DEPTH} levels deep here: a spec nests only a few levels (hosts → host → network)`)] };
+  if (oddKey !== undefined)
+    return { ok: false, diagnostics: [error(oddKey, "a key here is a list, a mapping or an alias: every key in a spec is a plain field name")] };
   if (tooMany !== undefined)
     return { ok: false, diagnostics: [error(tooMany, `the spec holds more than ${MAX_VALUES} values (keys, values and list entries) by here; a 1000-host spec holds about 10000: is this the right file?`)] };
 
   // prettyErrors off: the library's own excerpt copies the whole line for every error.
-  const [document] = Array.from(new Composer({ uniqueKeys: true, prettyErrors: false }).compose(tokens, true, text.length));
+  // logLevel error: no library warning on stderr (e.g. an aliased collection as a key, stringified).
+  const composer = new Composer({ uniqueKeys: true, prettyErrors: false, logLevel: "error" });
+  const [document] = Array.from(composer.compose(tokens, true, text.length));
   if (!document) throw new Error("the YAML composer returned no document for a forced one");
   if (document.errors.length > 0)
     return { ok: false, document, diagnostics: document.errors.map((e) => error(e.pos[0], `YAML: ${e.message.split("\n")[0]}`)) };
@@ -50,7 +54,7 @@ export function parseSpecYaml(text: string, byteLength: number): ParsedYaml {
   try {
     return { ok: true, document, value: document.toJS() };
   } catch (cause) {
-    // The library's own guard (repeated nested aliases): it names no position, so point at the first alias.
+    // The library's own guard (nested aliases repeated too often): it names no position, so point at the first alias.
     if (!(cause instanceof ReferenceError)) throw cause;
     return { ok: false, document, diagnostics: [aliasError(firstAliasOffset(document), `the aliases (*name) expand too far (${cause.message})`)] };
   }
@@ -60,12 +64,15 @@ function mebibytes(bytes: number): string {
   return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 }
 
+/** Keys that cannot be a field name: a list, a mapping, or an alias (which may stand for either). */
+const NOT_A_FIELD_NAME = new Set<string>(["block-map", "block-seq", "flow-collection", "alias"]);
+
 /**
  * What the token tree holds that needs a closer look: the first token (in document order) nested
  * deeper than allowed or past the value count, and whether any alias occurs. Walked with an
  * explicit stack, not recursion, children pushed last-first so they come off in document order.
  */
-function scanTokens(tokens: CST.Token[]): { tooDeep?: number; tooMany?: number; hasAliases: boolean } {
+function scanTokens(tokens: CST.Token[]): { tooDeep?: number; tooMany?: number; oddKey?: number; hasAliases: boolean } {
   const stack: { token: CST.Token; depth: number }[] = tokens.map((token) => ({ token, depth: 0 })).reverse();
   let hasAliases = false;
   let values = 0;
@@ -82,6 +89,7 @@ function scanTokens(tokens: CST.Token[]): { tooDeep?: number; tooMany?: number; 
       for (let i = token.items.length - 1; i >= 0; i--) {
         const item = token.items[i];
         if (item?.value) stack.push({ token: item.value, depth: depth + 1 });
+        if (item?.key && NOT_A_FIELD_NAME.has(item.key.type)) return { oddKey: item.key.offset, hasAliases };
         if (item?.key) stack.push({ token: item.key, depth: depth + 1 });
       }
   }
@@ -133,7 +141,8 @@ function aliasBomb(document: Document): Diagnostic | undefined {
         return undefined;
       }
       const at = node.range?.[0] ?? 0;
-      if (++aliases > MAX_ALIASES) found = aliasError(at, `more than ${MAX_ALIASES} aliases (*name)`);
+      if (!anchored.has(node.source)) found = error(at, `the alias *${node.source} names no anchor before it: write &${node.source} on the value it stands for, above this line`);
+      else if (++aliases > MAX_ALIASES) found = aliasError(at, `more than ${MAX_ALIASES} aliases (*name)`);
       else if ((added += sizeOf(node)) > MAX_ALIAS_EXPANSION) found = aliasError(at, `the aliases (*name) up to here stand for more than ${MAX_ALIAS_EXPANSION} values`);
       return found ? visit.BREAK : undefined;
     },

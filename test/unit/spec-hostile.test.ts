@@ -70,6 +70,19 @@ describe("hostile YAML", () => {
     assert.match(lines[0] ?? "", /^cluster\.yaml:3:11: error: .*aliases/);
   });
 
+  test("an alias to no anchor, and keys that are no field names, are refused where they stand", () => {
+    assert.deepEqual(refuse(`${HEADER}hosts: *nope\n`).lines, [
+      "cluster.yaml:3:8: error: (top level): the alias *nope names no anchor before it: write &nope on the value it stands for, above this line\n  3 | hosts: *nope\n    |        ^",
+    ]);
+    for (const key of ["? [a]\n: 1", "? {a: 1}\n: 1", "x: &k [a]\n? *k\n: 1"]) {
+      const { lines } = refuse(`${HEADER}${key}\n${HOSTS}`);
+      assert.match(lines[0] ?? "", /^cluster\.yaml:\d+:3: error: \(top level\): a key here is a list, a mapping or an alias/, key);
+    }
+    const { lines } = refuse(`${HEADER}"a\\nb": 1\n"${"k".repeat(500)}": 2\n${HOSTS}`);
+    assert.match(lines[0] ?? "", /^cluster\.yaml:3:1: error: \["a\\nb"\]: unknown field "a\\nb"/);
+    assert.match(lines[1] ?? "", /^cluster\.yaml:4:1: error: \["k{59}…" \(502 characters\)\]: unknown field "k{59}…" \(502 characters\)/);
+  });
+
   test("too many aliases are refused at the first one past the bound", () => {
     const { lines, ms } = refuse(`${HEADER}x: &a 1\ny: [${"*a, ".repeat(MAX_ALIASES)}*a]\n${HOSTS}`);
     assert.match(lines[0] ?? "", new RegExp(`^cluster\\.yaml:4:${5 + 4 * MAX_ALIASES}: error: \\(top level\\): more than ${MAX_ALIASES} aliases`));
