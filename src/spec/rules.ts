@@ -165,8 +165,11 @@ export const addressesFitSubnet: ParsedRule = ({ hosts, defaults }) =>
     if (network.prefix === undefined || !address || network.prefix > address.bytes.length * 8) return [];
     const { prefix } = network;
     const problems: Diagnostic[] = [];
+    // IPv4's network and broadcast addresses; IPv6's all-zero host part is the subnet-router anycast address (RFC 4291).
     const subnetEdge = (ip: IpAddress) =>
-      ip.family === 4 && prefix <= 30 ? (hostBitsAll(ip, prefix, 0) ? "network" : hostBitsAll(ip, prefix, 1) ? "broadcast" : undefined) : undefined;
+      ip.family === 4
+        ? prefix <= 30 && hostBitsAll(ip, prefix, 0) ? "network" : prefix <= 30 && hostBitsAll(ip, prefix, 1) ? "broadcast" : undefined
+        : prefix <= 126 && hostBitsAll(ip, prefix, 0) ? "subnet-router anycast" : undefined;
     const edge = subnetEdge(address);
     if (edge)
       problems.push({ severity: "error", path: ["hosts", i, "address"], message: `${host.address} is the ${edge} address of its /${prefix} subnet, not one a host can have: pick an address between` });

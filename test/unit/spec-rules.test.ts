@@ -100,6 +100,11 @@ const errors: { name: string; text: string; expected: Expected[] }[] = [
     ],
   },
   {
+    name: "IPv6: the subnet-router anycast address",
+    text: `${HEADER}defaults: {network: {prefix: 64, gateway: "fe80::1"}}\nhosts:\n  - {name: etcd-1, address: "fd00:0:0:1::"}\n  - {name: etcd-2, address: "fd00::2"}\n  - {name: etcd-3, address: "fd00::3"}\n`,
+    expected: [{ at: "cluster.yaml:5:29: error: hosts[0].address", says: /fd00:0:0:1:: is the subnet-router anycast address of its \/64 subnet/ }],
+  },
+  {
     name: "a gateway outside the host's prefix, and one equal to the host's address",
     text: `${HEADER}hosts:\n  - {name: etcd-1, address: 10.0.0.1, network: {prefix: 24, gateway: 10.0.1.1}}\n  - {name: etcd-2, address: 10.0.0.2, network: {prefix: 24, gateway: 10.0.0.2}}\n  - {name: etcd-3, address: "fd00::3", network: {prefix: 64, gateway: "fd01::1"}}\n`,
     expected: [
