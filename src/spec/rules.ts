@@ -180,7 +180,8 @@ export const addressesFitSubnet: ParsedRule = ({ hosts, defaults }) =>
       problems.push({ severity: "error", path: where, message: `gateway ${network.gateway} is ${host.name}'s own address: write the router's address` });
     else if (!sameSubnet(gateway, address, prefix) && !(gateway.family === 6 && specialKind(gateway) === "link-local"))
       problems.push({ severity: "error", path: where, message: `gateway ${network.gateway} is outside ${host.name}'s subnet ${host.address}/${prefix}, so the host cannot reach it: write a router on that subnet, or fix the prefix` });
-    else if (subnetEdge(gateway))
+    // (An IPv6 router may well answer at the subnet-router anycast address: only IPv4's edges are refused here.)
+    else if (gateway.family === 4 && subnetEdge(gateway))
       problems.push({ severity: "error", path: where, message: `gateway ${network.gateway} is the ${subnetEdge(gateway)} address of the /${prefix} subnet: write the router's address` });
     return problems;
   });

@@ -100,9 +100,12 @@ const errors: { name: string; text: string; expected: Expected[] }[] = [
     ],
   },
   {
-    name: "IPv6: the subnet-router anycast address",
-    text: `${HEADER}defaults: {network: {prefix: 64, gateway: "fe80::1"}}\nhosts:\n  - {name: etcd-1, address: "fd00:0:0:1::"}\n  - {name: etcd-2, address: "fd00::2"}\n  - {name: etcd-3, address: "fd00::3"}\n`,
-    expected: [{ at: "cluster.yaml:5:29: error: hosts[0].address", says: /fd00:0:0:1:: is the subnet-router anycast address of its \/64 subnet/ }],
+    name: "IPv6: the subnet-router anycast address is a router's, not a member's; an IPv4 gateway on the subnet's broadcast address",
+    text: `${HEADER}hosts:\n  - {name: etcd-1, address: "fd00:0:0:1::", network: {prefix: 64}}\n  - {name: etcd-2, address: "fd00::2", network: {prefix: 64, gateway: "fd00::"}}\n  - {name: etcd-3, address: 10.0.0.3, network: {prefix: 24, gateway: 10.0.0.255}}\n`,
+    expected: [
+      { at: "cluster.yaml:4:29: error: hosts[0].address", says: /fd00:0:0:1:: is the subnet-router anycast address of its \/64 subnet/ },
+      { at: "cluster.yaml:6:70: error: hosts[2].network.gateway", says: /gateway 10\.0\.0\.255 is the broadcast address of the \/24 subnet/ },
+    ],
   },
   {
     name: "a gateway outside the host's prefix, and one equal to the host's address",
