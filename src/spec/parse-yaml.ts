@@ -3,7 +3,7 @@
 // token tree with an explicit stack) and a bound on what aliases expand to. Each refusal is a
 // diagnostic with a position, like any other spec problem.
 
-import { Composer, isAlias, isCollection, isPair, Parser, visit, type CST, type Document, type Node } from "yaml";
+import { Composer, isAlias, isCollection, isPair, isScalar, Parser, visit, type CST, type Document, type Node } from "yaml";
 import type { Diagnostic } from "./diagnostics.js";
 
 /**
@@ -43,20 +43,25 @@ export function parseSpecYaml(text: string, byteLength: number): ParsedYaml {
 
   // prettyErrors off: the library's own excerpt copies the whole line for every error.
   // logLevel error: no library warning on stderr (e.g. an aliased collection as a key, stringified).
-  const composer = new Composer({ uniqueKeys: true, prettyErrors: false, logLevel: "error" });
+  // uniqueKeys off: the library compares each key with every earlier one; repeatedKeys does it in one pass.
+  const composer = new Composer({ uniqueKeys: false, prettyErrors: false, logLevel: "error" });
   const [document] = Array.from(composer.compose(tokens, true, text.length));
   if (!document) throw new Error("the YAML composer returned no document for a forced one");
   if (document.errors.length > 0)
     return { ok: false, document, diagnostics: document.errors.map((e) => error(e.pos[0], `YAML: ${e.message.split("\n")[0]}`)) };
 
+  const repeated = repeatedKeys(document);
+  if (repeated.length > 0) return { ok: false, document, diagnostics: repeated };
   const bomb = hasAliases ? aliasBomb(document) : undefined;
   if (bomb) return { ok: false, document, diagnostics: [bomb] };
   try {
-    return { ok: true, document, value: document.toJS() };
+    // The library's own alias guard is off (-1): it refuses any anchor used more than 100 times (one
+    // network block shared by 101 hosts), and aliasBomb has bounded what aliases expand to already.
+    return { ok: true, document, value: document.toJS({ maxAliasCount: -1 }) };
   } catch (cause) {
-    // The library's own guard (nested aliases repeated too often): it names no position, so point at the first alias.
+    // Alias resolution is the one part of toJS that throws (ReferenceError) on input: it names no position.
     if (!(cause instanceof ReferenceError)) throw cause;
-    return { ok: false, document, diagnostics: [aliasError(firstAliasOffset(document), `the aliases (*name) expand too far (${cause.message})`)] };
+    return { ok: false, document, diagnostics: [error(firstAliasOffset(document), `YAML: ${cause.message}`)] };
   }
 }
 
@@ -94,6 +99,27 @@ function scanTokens(tokens: CST.Token[]): { tooDeep?: number; tooMany?: number; 
       }
   }
   return { hasAliases };
+}
+
+/**
+ * Each key given twice in one mapping, at its second place. Keys are compared as the property
+ * names they become (1 and "1" are one key), with a set per mapping. Depth is bounded: visit may recurse.
+ */
+function repeatedKeys(document: Document): Diagnostic[] {
+  const problems: Diagnostic[] = [];
+  visit(document, {
+    Map(_key, map) {
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        const name = String(pair.key.value);
+        if (!seen.has(name)) seen.add(name);
+        else problems.push(error(pair.key.range?.[0] ?? 0, `YAML: Map keys must be unique: ${JSON.stringify(name)} is given earlier in this mapping; remove one`));
+      }
+      return undefined;
+    },
+  });
+  return problems;
 }
 
 function aliasError(offset: number, why: string): Diagnostic {
