@@ -3,7 +3,7 @@
 // token tree with an explicit stack) and a bound on what aliases expand to. Each refusal is a
 // diagnostic with a position, like any other spec problem.
 
-import { Composer, isAlias, isCollection, isPair, isScalar, Parser, visit, type CST, type Document, type Node } from "yaml";
+import { Composer, isAlias, isCollection, isPair, isScalar, Parser, visit, type Alias, type CST, type Document, type Node } from "yaml";
 import type { Diagnostic } from "./diagnostics.js";
 
 /**
@@ -127,18 +127,20 @@ function aliasError(offset: number, why: string): Diagnostic {
 }
 
 /**
- * The alias past which aliases are too many (the yaml library resolves each one by a scan over all
- * of them), or at which the values they add pass MAX_ALIAS_EXPANSION, counting each alias as the
+ * The first alias that names no anchor before it, or past which aliases are too many (the yaml
+ * library resolves each one by a scan over all of them), or at which the values they add pass MAX_ALIAS_EXPANSION, counting each alias as the
  * size of what it stands for, aliases inside included. One pass in document order, where an
  * anchor always comes before its aliases; depth is bounded already, so the size count may recurse.
  */
 function aliasBomb(document: Document): Diagnostic | undefined {
   const anchored = new Map<string, Node>();
+  // Each alias's target as it stood where the alias is (an anchor name may be given again later).
+  const targets = new Map<Alias, Node>();
   const sizes = new Map<Node, number>();
   const counting = new Set<Node>();
   const sizeOf = (node: unknown): number => {
     if (isAlias(node)) {
-      const target = anchored.get(node.source);
+      const target = targets.get(node);
       return target ? sizeOf(target) : 1;
     }
     if (isPair(node)) return sizeOf(node.key) + sizeOf(node.value);
@@ -167,7 +169,9 @@ function aliasBomb(document: Document): Diagnostic | undefined {
         return undefined;
       }
       const at = node.range?.[0] ?? 0;
-      if (!anchored.has(node.source)) found = error(at, `the alias *${node.source} names no anchor before it: write &${node.source} on the value it stands for, above this line`);
+      const target = anchored.get(node.source);
+      if (target) targets.set(node, target);
+      if (!target) found = error(at, `the alias *${node.source} names no anchor before it: write &${node.source} on the value it stands for, above this line`);
       else if (++aliases > MAX_ALIASES) found = aliasError(at, `more than ${MAX_ALIASES} aliases (*name)`);
       else if ((added += sizeOf(node)) > MAX_ALIAS_EXPANSION) found = aliasError(at, `the aliases (*name) up to here stand for more than ${MAX_ALIAS_EXPANSION} values`);
       return found ? visit.BREAK : undefined;

@@ -69,6 +69,12 @@ describe("hostile YAML", () => {
     assert.equal(result.spec.hosts.filter((host) => host.network?.gateway === "10.0.255.254").length, 301);
   });
 
+  test("an anchor given again later does not hide what an earlier alias expands to", () => {
+    const big = `[${Array.from({ length: 2000 }, (_, i) => i).join(", ")}]`;
+    const { lines } = refuse(`${HEADER}a: &x ${big}\nb: &y [${"*x, ".repeat(39)}*x]\nc: &x small\nd: [${"*y, ".repeat(9)}*y]\n${HOSTS}`);
+    assert.match(lines[0] ?? "", /^cluster\.yaml:6:5: error: \(top level\): the aliases \(\*name\) up to here stand for more than 100000 values/);
+  });
+
   test("an alias inside its own anchor is refused, not expanded for ever", () => {
     const { lines } = refuse(`${HEADER}x: &a [1, *a]\n${HOSTS}`);
     assert.match(lines[0] ?? "", /^cluster\.yaml:3:11: error: .*aliases/);
