@@ -72,6 +72,9 @@ function scalar(value: unknown, indent: number): string {
   if (typeof value === "boolean") return String(value);
   if (typeof value === "number") {
     if (!Number.isFinite(value)) throw new Error(`toYaml: cannot write the number ${value}`);
+    // An integer past 2^53 has lost digits and would print in exponent form (1.07e+23), which readers
+    // such as etcd's take for a float or refuse: the spec validators must have stopped it before here.
+    if (Number.isInteger(value) && !Number.isSafeInteger(value)) throw new Error(`toYaml: the integer ${value} is beyond 2^53`);
     if (Object.is(value, -0)) return "-0.0";
     // A 1.1 float needs a dot: PyYAML reads 1e+21 as a string, 1.0e+21 as a float.
     const text = String(value);

@@ -7,7 +7,7 @@ import { toYaml } from "../encoders/yaml.js";
 import { commentLine } from "../escape/token.js";
 import type { Host, Spec } from "../spec/types.js";
 import type { Bootstrap } from "../state/types.js";
-import type { EtcdLayout } from "./layout.js";
+import { METRICS_PORT, type EtcdLayout } from "./layout.js";
 import { hasFeatureGates, needsExplicitZapLogger } from "./version.js";
 
 /** IPv6 addresses go in brackets inside URLs. */
@@ -58,7 +58,7 @@ export function renderEtcdConfig(spec: Spec, host: Host, layout: EtcdLayout, boo
     "listen-peer-urls": peerUrl(spec, host),
     "listen-client-urls": `${clientUrl(spec, host)},https://127.0.0.1:${spec.etcd.clientPort}`,
     // Plain-HTTP /metrics and /health on loopback only, for local probes without certificates.
-    "listen-metrics-urls": "http://127.0.0.1:2381",
+    "listen-metrics-urls": `http://127.0.0.1:${METRICS_PORT}`,
     "advertise-client-urls": clientUrl(spec, host),
     "initial-advertise-peer-urls": peerUrl(spec, host),
     "initial-cluster": initialCluster(spec, bootstrap),

@@ -11,6 +11,9 @@ export const ETCD_GROUP = "etcd";
 export const ETCD_UID = 2379;
 export const ETCD_GID = 2379;
 
+/** etcd's plain-HTTP /metrics and /health listener (loopback only): no client or peer port may take it. */
+export const METRICS_PORT = 2381;
+
 const common = {
   caCert: "/etc/etcd/pki/ca.crt",
   memberCert: "/etc/etcd/pki/member.crt",

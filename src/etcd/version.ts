@@ -12,13 +12,22 @@ export interface EtcdVersion {
 export const SUPPORTED_MINORS = ["3.4", "3.5", "3.6", "3.7"] as const;
 export const DEFAULT_ETCD_VERSION = "3.6.14";
 
-const EXACT_VERSION = /^(\d+)\.(\d+)\.(\d+)$/;
+/** Canonical semver numbers only: "03.6.014" would name a release URL that does not exist. */
+const EXACT_VERSION = /^(0|[1-9]\d{0,8})\.(0|[1-9]\d{0,8})\.(0|[1-9]\d{0,8})$/;
 
 export function parseEtcdVersion(text: string): EtcdVersion | undefined {
   const match = EXACT_VERSION.exec(text);
   if (!match) return undefined;
   const [major, minor, patch] = match.slice(1).map(Number) as [number, number, number];
   return { major, minor, patch, text };
+}
+
+/** For a supported release spelled otherwise ("03.6.014", "v3.6.14"): how to write it ("3.6.14"). */
+export function suggestedVersionSpelling(text: string): string | undefined {
+  const match = /^v?(\d{1,12})\.(\d{1,12})\.(\d{1,12})$/.exec(text.trim());
+  const canonical = match?.slice(1).map((n) => String(Number(n))).join(".");
+  const version = canonical === undefined || canonical === text ? undefined : parseEtcdVersion(canonical);
+  return version && isSupportedVersion(version) ? canonical : undefined;
 }
 
 export function isSupportedVersion(v: EtcdVersion): boolean {

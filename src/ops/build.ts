@@ -13,7 +13,7 @@ import { archsDownloadedAtBoot, archsToBundle, planCluster, type ReleaseBinaries
 import { releaseArtifact } from "../etcd/release.js";
 import { extractBinaries } from "../release/extract.js";
 import type { FetchOptions } from "../release/fetch-release.js";
-import { formatDiagnostic } from "../spec/diagnostics.js";
+import { formatDiagnostics } from "../spec/diagnostics.js";
 import { readSpec } from "../spec/load-spec.js";
 import type { Spec } from "../spec/types.js";
 import { assembleBootstraps } from "../state/bootstrap.js";
@@ -61,10 +61,11 @@ export interface BuildReport {
 export async function loadValidSpec(specFile: string, strict: boolean): Promise<{ spec: Spec; warnings: string[] }> {
   const result = await readSpec(specFile);
   if (!result.ok) {
-    const errors = result.diagnostics.map((d) => formatDiagnostic(result.source, d));
-    throw new UsageError(`${specFile} is not a valid cluster spec (${errors.length} problem${errors.length === 1 ? "" : "s"}):\n${errors.join("\n")}`);
+    const count = result.diagnostics.length;
+    const errors = formatDiagnostics(result.source, result.diagnostics);
+    throw new UsageError(`${specFile} is not a valid cluster spec (${count} problem${count === 1 ? "" : "s"}):\n${errors.join("\n")}`);
   }
-  const warnings = result.warnings.map((d) => formatDiagnostic(result.source, d));
+  const warnings = formatDiagnostics(result.source, result.warnings);
   if (strict && warnings.length > 0) throw new UsageError(`--strict: warnings count as errors:\n${warnings.join("\n")}`);
   return { spec: result.spec, warnings };
 }

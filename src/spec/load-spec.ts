@@ -2,11 +2,11 @@
 // (unknown keys rejected) → cross-field rules → resolve defaults and profiles. All problems are
 // collected and returned together; nothing here touches the disk except readSpec.
 
-import { readFile } from "node:fs/promises";
-import { LineCounter, parseDocument } from "yaml";
+import { open } from "node:fs/promises";
 import { UsageError } from "../errors.js";
 import { parseEtcdVersion } from "../etcd/version.js";
-import type { Diagnostic, SourceText } from "./diagnostics.js";
+import { sourceText, type Diagnostic, type SourceText } from "./diagnostics.js";
+import { MAX_SPEC_BYTES, parseSpecYaml } from "./parse-yaml.js";
 import { loadProfiles, type Profiles } from "./profiles.js";
 import { PARSED_RULES, RAW_RULES } from "./rules.js";
 import { API_VERSION, buildSpecSchema, type RawSpec } from "./schema.js";
@@ -20,23 +20,38 @@ export type SpecResult =
 const DEFAULT_TARGET = "debian-12";
 
 export async function readSpec(file: string, profiles?: Profiles): Promise<SpecResult> {
-  const text = await readFile(file, "utf8").catch((error: NodeJS.ErrnoException) => {
+  const { text, byteLength } = await readBounded(file).catch((error: NodeJS.ErrnoException) => {
     const why = error.code === "ENOENT" ? "no such file (etcdboot init writes a starter spec)" : error.message;
     throw new UsageError(`cannot read spec ${file}: ${why}`);
   });
-  return assembleSpec(file, text, profiles ?? (await loadProfiles()));
+  return assembleSpec(file, text, profiles ?? (await loadProfiles()), byteLength);
 }
 
-export function assembleSpec(file: string, text: string, profiles: Profiles): SpecResult {
-  const lineCounter = new LineCounter();
-  const document = parseDocument(text, { lineCounter, uniqueKeys: true });
-  const source: SourceText = { file, text, document, lineCounter };
+/** The spec's text, but never more than one byte past the size limit: a huge file is refused unread. */
+async function readBounded(file: string): Promise<{ text: string; byteLength: number }> {
+  const handle = await open(file, "r");
+  try {
+    const { size } = await handle.stat();
+    if (size <= MAX_SPEC_BYTES) {
+      const text = await handle.readFile("utf8");
+      return { text, byteLength: Buffer.byteLength(text) };
+    }
+    const head = Buffer.alloc(4096);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    return { text: head.subarray(0, bytesRead).toString("utf8"), byteLength: size };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** `byteLength` is the size of the whole spec when `text` is only its start (see readBounded). */
+export function assembleSpec(file: string, text: string, profiles: Profiles, byteLength = Buffer.byteLength(text)): SpecResult {
+  const yaml = parseSpecYaml(text, byteLength);
+  const source = sourceText(file, text, yaml.document);
   const fail = (diagnostics: Diagnostic[]): SpecResult => ({ ok: false, diagnostics, source });
+  if (!yaml.ok) return fail(yaml.diagnostics);
 
-  if (document.errors.length > 0)
-    return fail(document.errors.map((e) => ({ severity: "error", path: [], offset: e.pos[0], message: `YAML: ${e.message.split("\n")[0]}` })));
-
-  const raw: unknown = document.toJS();
+  const raw = yaml.value;
   if (typeof raw !== "object" || raw === null || Array.isArray(raw))
     return fail([{ severity: "error", path: [], message: `a spec is a YAML mapping that starts with "apiVersion: ${API_VERSION}"` }]);
   const apiVersion = (raw as Record<string, unknown>)["apiVersion"];

@@ -2,7 +2,9 @@
 // Uniqueness rules read the raw YAML value too, so they report alongside field errors.
 
 import { isIP } from "node:net";
+import { METRICS_PORT } from "../etcd/layout.js";
 import type { Diagnostic } from "./diagnostics.js";
+import { canonicalIpAddress, formatIpAddress, hostBitsAll, parseIpAddress, sameSubnet, specialKind, type IpAddress } from "./ip-address.js";
 import type { RawSpec } from "./schema.js";
 import type { TargetProfile, Tuning } from "./types.js";
 
@@ -23,16 +25,29 @@ function field(entry: unknown, key: string): unknown {
   return typeof entry === "object" && entry !== null ? (entry as Record<string, unknown>)[key] : undefined;
 }
 
-/** Every repeat of a value after its first use is an error at that entry. */
-function repeats(list: unknown[], pick: (entry: unknown) => unknown, path: (i: number) => Diagnostic["path"], what: string): Diagnostic[] {
-  const firstSeen = new Map<unknown, number>();
+/**
+ * Every repeat of a value after its first use is an error at that entry. Values are compared by
+ * `sameAs` (e.g. an address's canonical spelling), and named as written.
+ */
+function repeats(
+  list: unknown[],
+  pick: (entry: unknown) => unknown,
+  path: (i: number) => Diagnostic["path"],
+  what: string,
+  sameAs: (value: string) => string = (value) => value,
+): Diagnostic[] {
+  const firstSeen = new Map<string, { index: number; written: string }>();
   const problems: Diagnostic[] = [];
   list.forEach((entry, i) => {
     const value = pick(entry);
     if (typeof value !== "string") return;
-    const first = firstSeen.get(value);
-    if (first === undefined) firstSeen.set(value, i);
-    else problems.push({ severity: "error", path: path(i), message: `${what} ${JSON.stringify(value)} is already used by entry ${first}: each must be unique` });
+    const key = sameAs(value);
+    const first = firstSeen.get(key);
+    if (first === undefined) firstSeen.set(key, { index: i, written: value });
+    else {
+      const spelling = first.written === value ? "" : ` (written there as ${JSON.stringify(first.written)})`;
+      problems.push({ severity: "error", path: path(i), message: `${what} ${JSON.stringify(value)} is already used by entry ${first.index}${spelling}: each must be unique` });
+    }
   });
   return problems;
 }
@@ -41,9 +56,79 @@ export const uniqueHostNames: RawRule = (raw) =>
   repeats(entries(raw, "hosts"), (h) => field(h, "name"), (i) => ["hosts", i, "name"], "host name");
 
 export const uniqueHostAddresses: RawRule = (raw) =>
-  repeats(entries(raw, "hosts"), (h) => field(h, "address"), (i) => ["hosts", i, "address"], "address");
+  repeats(entries(raw, "hosts"), (h) => field(h, "address"), (i) => ["hosts", i, "address"], "address", canonicalIpAddress);
 
 export const uniqueClients: RawRule = (raw) => repeats(entries(raw, "clients"), (c) => c, (i) => ["clients", i], "client");
+
+/** A MAC names one machine's NIC: two hosts with one MAC would fight over the same interface. */
+export const uniqueMacAddresses: RawRule = (raw) =>
+  repeats(
+    entries(raw, "hosts"),
+    (h) => field(field(h, "network"), "macAddress"),
+    (i) => ["hosts", i, "network", "macAddress"],
+    "MAC address",
+    (mac) => mac.toLowerCase(),
+  );
+
+/** Each certificate holds its host's name and dnsNames: a name in two certificates lets one member pass for another. */
+export const uniqueCertificateNames: RawRule = (raw) => {
+  const owner = new Map<string, number>();
+  entries(raw, "hosts").forEach((host, i) => {
+    const name = field(host, "name");
+    if (typeof name === "string" && !owner.has(name)) owner.set(name, i);
+  });
+  const problems: Diagnostic[] = [];
+  entries(raw, "hosts").forEach((host, i) => {
+    const dnsNames = field(host, "dnsNames");
+    if (!Array.isArray(dnsNames)) return;
+    dnsNames.forEach((dnsName: unknown, j) => {
+      if (typeof dnsName !== "string") return;
+      const key = dnsName.toLowerCase();
+      const first = owner.get(key);
+      if (first === undefined) owner.set(key, i);
+      else if (first !== i)
+        problems.push({ severity: "error", path: ["hosts", i, "dnsNames", j], message: `${JSON.stringify(dnsName)} already names host entry ${first} (its name or dnsNames): a certificate valid for both would let one member pass for the other; give each host its own names` });
+    });
+  });
+  return problems;
+};
+
+/** etcd takes a client's user name from its certificate's CN, which is the host or client name. */
+export const certificateCommonNamesAreDistinct: ParsedRule = ({ hosts, clients }) => {
+  const hostIndex = new Map(hosts.map((host, i) => [host.name, i]));
+  const problems: Diagnostic[] = hosts.flatMap((host, i): Diagnostic[] =>
+    host.name === "root"
+      ? [{ severity: "error", path: ["hosts", i, "name"], message: `a member certificate with CN "root" would act as etcd's root user once auth is enabled: name the host otherwise, e.g. etcd-1` }]
+      : [],
+  );
+  clients.forEach((client, i) => {
+    const host = hostIndex.get(client);
+    if (host !== undefined)
+      problems.push({ severity: "error", path: ["clients", i], message: `client ${JSON.stringify(client)} has the same certificate CN as host entry ${host}, so etcd could not tell them apart: rename the client, e.g. ${client}-client` });
+  });
+  return problems;
+};
+
+export const atLeastOneClient: ParsedRule = ({ clients }) =>
+  clients.length === 0
+    ? [{ severity: "error", path: ["clients"], message: "etcdctl.env and the client bundles need a client certificate: list at least one client, e.g. clients: [admin]" }]
+    : [];
+
+export const leafValidityWithinCa: ParsedRule = ({ tls }) =>
+  tls.validityDays > tls.caValidityDays
+    ? [{ severity: "error", path: ["tls", "validityDays"], message: `certificates valid for ${tls.validityDays} days would outlive the CA (caValidityDays: ${tls.caValidityDays}): lower validityDays or raise caValidityDays` }]
+    : [];
+
+/** Client, peer and metrics listeners each need their own port on the member's addresses. */
+export const portsDoNotClash: ParsedRule = ({ etcd }) => {
+  const problems: Diagnostic[] = [];
+  if (etcd.clientPort === etcd.peerPort)
+    problems.push({ severity: "error", path: ["etcd", "peerPort"], message: `peerPort ${etcd.peerPort} is also the clientPort: etcd cannot listen twice on one port; use 2380 (or another free port)` });
+  for (const key of ["clientPort", "peerPort"] as const)
+    if (etcd[key] === METRICS_PORT)
+      problems.push({ severity: "error", path: ["etcd", key], message: `${key} ${METRICS_PORT} is etcd's metrics port on every member: use ${key === "clientPort" ? 2379 : 2380} (or another free port)` });
+  return problems;
+};
 
 export const electionTimeoutFitsHeartbeat: ParsedRule = (_spec, { tuning }) => {
   const heartbeat = tuning.heartbeatIntervalMs;
@@ -71,6 +156,53 @@ export const staticNetworkIsComplete: ParsedRule = ({ hosts, defaults }) =>
       problems.push({ severity: "error", path: [...where, "gateway"], message: `gateway ${network.gateway} is not of the same IP family as ${host.address}` });
     return problems;
   });
+
+/** What a host's static network says about its own address and its gateway, both inside the host's prefix. */
+export const addressesFitSubnet: ParsedRule = ({ hosts, defaults }) =>
+  hosts.flatMap((host, i) => {
+    const network = { ...defaults.network, ...host.network };
+    const address = parseIpAddress(host.address);
+    if (network.prefix === undefined || !address || network.prefix > address.bytes.length * 8) return [];
+    const { prefix } = network;
+    const problems: Diagnostic[] = [];
+    // IPv4's network and broadcast addresses; IPv6's all-zero host part is the subnet-router anycast address (RFC 4291).
+    const subnetEdge = (ip: IpAddress) =>
+      ip.family === 4
+        ? prefix <= 30 && hostBitsAll(ip, prefix, 0) ? "network" : prefix <= 30 && hostBitsAll(ip, prefix, 1) ? "broadcast" : undefined
+        : prefix <= 126 && hostBitsAll(ip, prefix, 0) ? "subnet-router anycast" : undefined;
+    const edge = subnetEdge(address);
+    if (edge)
+      problems.push({ severity: "error", path: ["hosts", i, "address"], message: `${host.address} is the ${edge} address of its /${prefix} subnet, not one a host can have: pick an address between` });
+    const gateway = network.gateway === undefined ? undefined : parseIpAddress(network.gateway);
+    if (!gateway || gateway.family !== address.family) return problems;
+    const where = host.network?.gateway ? ["hosts", i, "network", "gateway"] : ["defaults", "network", "gateway"];
+    if (formatIpAddress(gateway) === formatIpAddress(address))
+      problems.push({ severity: "error", path: where, message: `gateway ${network.gateway} is ${host.name}'s own address: write the router's address` });
+    else if (!sameSubnet(gateway, address, prefix) && !(gateway.family === 6 && specialKind(gateway) === "link-local"))
+      problems.push({ severity: "error", path: where, message: `gateway ${network.gateway} is outside ${host.name}'s subnet ${host.address}/${prefix}, so the host cannot reach it: write a router on that subnet, or fix the prefix` });
+    // (An IPv6 router may well answer at the subnet-router anycast address: only IPv4's edges are refused here.)
+    else if (gateway.family === 4 && subnetEdge(gateway))
+      problems.push({ severity: "error", path: where, message: `gateway ${network.gateway} is the ${subnetEdge(gateway)} address of the /${prefix} subnet: write the router's address` });
+    return problems;
+  });
+
+/** A MAC in defaults would be every host's: it belongs to one machine. */
+export const macAddressNotShared: ParsedRule = ({ hosts, defaults }) =>
+  defaults.network?.macAddress !== undefined && hosts.filter((host) => host.network?.macAddress === undefined).length > 1
+    ? [{ severity: "error", path: ["defaults", "network", "macAddress"], message: "a MAC address names one machine's NIC, not every host's: move it to that host's network, or match by interface instead" }]
+    : [];
+
+const SUGGESTED_MAX_QUOTA = 8 * 2 ** 30;
+
+export const quotaWithinEtcdGuidance: ParsedRule = (_spec, { tuning }) =>
+  tuning.quotaBackendBytes > SUGGESTED_MAX_QUOTA
+    ? [{ severity: "warning", path: ["tuning", "quotaBackendBytes"], message: `${tuning.quotaBackendBytes} bytes is above etcd's suggested maximum of 8GiB (8589934592): a larger database slows recovery and defragmentation` }]
+    : [];
+
+export const memberCountWithinGuidance: ParsedRule = ({ hosts }) =>
+  hosts.length > 7
+    ? [{ severity: "warning", path: ["hosts"], message: `${hosts.length} members: etcd's guidance is at most 7, since each one more slows every write (every member must take it) without much more fault tolerance` }]
+    : [];
 
 export const evenMemberCount: ParsedRule = ({ hosts }) =>
   hosts.length % 2 === 0
@@ -113,5 +245,20 @@ export const bootDownloadsNeedUrl: ParsedRule = ({ etcd }, { targets }) => {
     : [{ severity: "error", path: ["etcd", "downloadUrl"], message: `${downloaders[0]?.name} hosts download etcd at first boot and cannot reach a folder on this machine (a path or file:// URL): use an http(s):// mirror` }];
 };
 
-export const RAW_RULES: RawRule[] = [uniqueHostNames, uniqueHostAddresses, uniqueClients];
-export const PARSED_RULES: ParsedRule[] = [electionTimeoutFitsHeartbeat, staticNetworkIsComplete, targetSupportsArch, storageFitsTarget, bootDownloadsNeedUrl, evenMemberCount];
+export const RAW_RULES: RawRule[] = [uniqueHostNames, uniqueHostAddresses, uniqueClients, uniqueMacAddresses, uniqueCertificateNames];
+export const PARSED_RULES: ParsedRule[] = [
+  electionTimeoutFitsHeartbeat,
+  portsDoNotClash,
+  staticNetworkIsComplete,
+  addressesFitSubnet,
+  macAddressNotShared,
+  certificateCommonNamesAreDistinct,
+  atLeastOneClient,
+  leafValidityWithinCa,
+  targetSupportsArch,
+  storageFitsTarget,
+  bootDownloadsNeedUrl,
+  quotaWithinEtcdGuidance,
+  memberCountWithinGuidance,
+  evenMemberCount,
+];

@@ -2,8 +2,8 @@
 // names come from profiles/, so an error can list them. Unknown keys are rejected everywhere.
 
 import { z } from "zod";
-import { DEFAULT_ETCD_VERSION, isSupportedVersion, parseEtcdVersion, SUPPORTED_MINORS } from "../etcd/version.js";
-import { clusterToken, countryCode, dnsName, hostName, interfaceName, ipAddress, macAddress, mirrorUrl, ntpServer, port, releaseSource, sha256Hex, sshPublicKey, storageDevice, subjectText, wifiPsk, wifiSsid } from "./fields.js";
+import { DEFAULT_ETCD_VERSION, isSupportedVersion, parseEtcdVersion, suggestedVersionSpelling, SUPPORTED_MINORS } from "../etcd/version.js";
+import { clusterToken, countryCode, dnsName, gatewayAddress, hostName, interfaceName, ipAddress, macAddress, memberAddress, mirrorUrl, ntpServer, port, releaseSource, sha256Hex, sshPublicKey, storageDevice, subjectText, wifiPsk, wifiSsid } from "./fields.js";
 import type { Profiles } from "./profiles.js";
 import { tuningFields } from "./profiles.js";
 import { ARCHS } from "./types.js";
@@ -19,7 +19,7 @@ function names(map: ReadonlyMap<string, unknown>): [string, ...string[]] {
 
 const etcdVersion = z.string().refine((text) => isExactSupported(text), {
   error: (issue) =>
-    `${JSON.stringify(issue.input)} is not a supported etcd release: write an exact version of ${SUPPORTED_MINORS.map((m) => `${m}.x`).join(", ")} such as ${DEFAULT_ETCD_VERSION}`,
+    `${JSON.stringify(issue.input)} is not a supported etcd release: write an exact version of ${SUPPORTED_MINORS.map((m) => `${m}.x`).join(", ")} such as ${suggestedVersionSpelling(String(issue.input)) ?? DEFAULT_ETCD_VERSION} (plain numbers, no leading zeros)`,
 });
 
 function isExactSupported(text: string): boolean {
@@ -30,7 +30,7 @@ function isExactSupported(text: string): boolean {
 export function buildSpecSchema(profiles: Profiles) {
   const network = z.strictObject({
     prefix: z.number().int().min(0).max(128),
-    gateway: ipAddress.optional(),
+    gateway: gatewayAddress.optional(),
     dns: z.array(ipAddress).optional(),
     macAddress: macAddress.optional(),
     interface: interfaceName.optional(),
@@ -49,7 +49,7 @@ export function buildSpecSchema(profiles: Profiles) {
 
   const host = z.strictObject({
     name: hostName,
-    address: ipAddress,
+    address: memberAddress,
     dnsNames: z.array(dnsName).default([]),
     target: target.optional(),
     arch: arch.optional(),

@@ -1,12 +1,15 @@
 // Every command, given bad input (missing or damaged files, wrong options, folders where files
 // belong), ends with a message that names the problem and the fix, a non-zero exit, and never
-// the "internal error" report or a stack trace. Only loopback is ever contacted.
+// the "internal error" report or a stack trace. The one command that tries to reach the cluster
+// runs in a network namespace of the test's own, where the member's address has no route.
 
 import assert from "node:assert/strict";
 import { cp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { before, describe, test } from "node:test";
-import { runCli, tempDir } from "../support.js";
+import { createTestNetwork } from "../harness/netns.js";
+import { requirePrerequisites } from "../harness/prerequisites.js";
+import { REPO, runCli, tempDir } from "../support.js";
 
 interface BadInput {
   argv: string[];
@@ -28,9 +31,8 @@ async function assertClearError({ argv, code, says }: BadInput): Promise<void> {
 describe("bad input never ends in an internal error or a stack trace", () => {
   let dir = "";
   let spec = "";
-  // A spec whose only host is on loopback, at a port nothing listens on: status and members
-  // reach no member, and no traffic leaves this machine.
-  const SPEC = "apiVersion: etcdboot/v1alpha1\ncluster: {name: bad}\netcd: {clientPort: 1, peerPort: 3}\nhosts:\n  - {name: a, address: 127.0.0.1}\n";
+  // The member's address is reached only from a namespace with no route to it (see below).
+  const SPEC = "apiVersion: etcdboot/v1alpha1\ncluster: {name: bad}\nhosts:\n  - {name: a, address: 10.219.9.1}\n";
   const pki = () => join(dir, "pki");
   const commands = (specFile: string, pkiRoot: string) => [
     ["certs", specFile, "--pki", pkiRoot],
@@ -80,10 +82,21 @@ describe("bad input never ends in an internal error or a stack trace", () => {
     await assertClearError({ argv: commands(spec, garbledKey)[2]!, code: 1, says: /admin\.key is damaged/ });
   });
 
-  test("a state.json that is not JSON, and a cluster that does not answer", async () => {
+  test("a state.json that is not JSON, and a cluster that does not answer", async (t) => {
     const damagedState = await pkiWith("state", "state.json", "{");
     for (const argv of commands(spec, damagedState).slice(1)) await assertClearError({ argv, code: 1, says: /state\.json is damaged \(not JSON/ });
-    await assertClearError({ argv: commands(spec, pki())[1]!, code: 1, says: /no member of cluster bad answered:\n {2}https:\/\/127\.0\.0\.1:1: / });
+    if (!requirePrerequisites(t, { root: true, commands: ["ip"] })) return;
+    // Only 10.219.0.0/24 is routed in this namespace: the connection fails at once, nothing is sent.
+    const network = await createTestNetwork([{ name: "client", address: "10.219.0.1", prefixLength: 24 }]);
+    try {
+      const result = await network.run("client", [process.execPath, join(REPO, "bin", "etcdboot.js"), ...commands(spec, pki())[1]!], { timeoutMs: 60_000 });
+      const printed = `${result.stdout}\n${result.stderr}`;
+      assert.equal(result.code, 1, printed);
+      assert.match(printed, /no member of cluster bad answered:\n {2}https:\/\/10\.219\.9\.1:2379: /);
+      assert.doesNotMatch(printed, /internal error|^\s+at /m);
+    } finally {
+      await network.destroy();
+    }
   });
 
   test("a lock file that is not JSON, or a folder, stops build, plan and pin", async () => {
