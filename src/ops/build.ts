@@ -9,6 +9,7 @@ import { UsageError } from "../errors.js";
 import { applyLock, readLock } from "../lock/lock-file.js";
 import { lockPathFor } from "../lock/lock-path.js";
 import { ensurePki } from "../pki/ensure-pki.js";
+import { lockFolder } from "../pki/folder-lock.js";
 import type { PkiReport } from "../pki/types.js";
 import { archsDownloadedAtBoot, archsToBundle, planCluster, type ReleaseBinaries } from "../plan/plan-host.js";
 import { releaseArtifact } from "../etcd/release.js";
@@ -38,6 +39,8 @@ export interface BuildOptions {
   fetch: FetchOptions;
   /** Work out everything on a copy of the PKI and write nothing (for `etcdboot plan`). */
   dryRun?: boolean;
+  /** Runs once everything is written, still under the PKI folder's lock (the build stamp). */
+  afterWrite?: (report: BuildReport) => Promise<void>;
 }
 
 export interface BuildReport {
@@ -106,7 +109,16 @@ export async function runBuild(options: BuildOptions): Promise<BuildReport> {
   const spec = pinned.spec;
   const warnings = [...loaded.warnings, ...pinned.warnings];
   if (options.check) return { spec, warnings, hostArtifacts: [] };
+  // One build (or plan) at a time per PKI folder, from before the output is checked until after the stamp.
+  const lock = await lockFolder(resolve(options.pkiRoot, spec.cluster.name));
+  try {
+    return await buildLocked(options, spec, warnings);
+  } finally {
+    await lock.release();
+  }
+}
 
+async function buildLocked(options: BuildOptions, spec: Spec, warnings: string[]): Promise<BuildReport> {
   const outputDir = resolve(options.outRoot, spec.cluster.name);
   await assertReplaceableOutput(outputDir); // before the PKI: a refused build writes nothing
   const pkiDir = resolve(options.pkiRoot, spec.cluster.name);
@@ -139,7 +151,9 @@ export async function runBuild(options: BuildOptions): Promise<BuildReport> {
   const hostArtifacts = files
     .filter((f) => f.path.endsWith("/user-data") || f.path.endsWith(".apkovl.tar.gz"))
     .map((f) => ({ host: f.path.split("/")[1] ?? f.path, file: f.path.split("/").pop() ?? f.path, bytes: Buffer.byteLength(f.content) }));
-  return { spec, warnings, outputDir, pkiDir, pki: report, changed, hostArtifacts, previousState, state, renewBy };
+  const built: BuildReport = { spec, warnings, outputDir, pkiDir, pki: report, changed, hostArtifacts, previousState, state, renewBy };
+  if (!options.dryRun) await options.afterWrite?.(built);
+  return built;
 }
 
 /** A throw-away copy of the PKI folder, so a dry run can issue certificates without touching the real one. */

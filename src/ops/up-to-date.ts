@@ -3,7 +3,8 @@
 // its lock file, the profiles and etcdboot's own code and dependencies; written are the output
 // and PKI folders.
 // The clock counts too: the stamp expires when the first certificate is due for renewal.
-// Only node: modules here, so an up-to-date build loads none of the pipeline.
+// Only node: modules here (and the PKI folder's lock, itself only node:), so an up-to-date build
+// loads none of the pipeline.
 
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
@@ -11,6 +12,7 @@ import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { versions } from "node:process";
 import { lockPathFor } from "../lock/lock-path.js";
+import { lockFolder } from "../pki/folder-lock.js";
 import { CODE_DIR, PACKAGE_DIR, PROFILES_DIR } from "../paths.js";
 
 /** What `etcdboot build` reports; an up-to-date build repeats the last one's (nothing was written). */
@@ -29,8 +31,11 @@ export interface StampRequest {
   strict: boolean;
 }
 
+/** 2: stamps written under the PKI lock; those of earlier versions may vouch for a PKI changed by a concurrent build. */
+const STAMP_VERSION = 2;
+
 interface Stamp {
-  stampVersion: 1;
+  stampVersion: typeof STAMP_VERSION;
   /** The request and the runtime that shape the bytes (gzip output depends on zlib's version). */
   request: string;
   /** SHA-256 over the path and bytes of every file read or written. */
@@ -112,14 +117,20 @@ export async function upToDateSummary(req: StampRequest, now: Date): Promise<Bui
   } catch {
     return undefined; // a damaged stamp only costs a full build
   }
-  if (stamp.stampVersion !== 1 || stamp.request !== request || !(now.getTime() < Date.parse(stamp.renewBy))) return undefined;
-  return stamp.fingerprint === (await fingerprint(req, stamp.summary)) ? stamp.summary : undefined;
+  if (stamp.stampVersion !== STAMP_VERSION || stamp.request !== request || !(now.getTime() < Date.parse(stamp.renewBy))) return undefined;
+  // Compared under the PKI folder's lock: a build changing it now would otherwise be vouched for half-done.
+  const lock = await lockFolder(stamp.summary.pkiDir);
+  try {
+    return stamp.fingerprint === (await fingerprint(req, stamp.summary)) ? stamp.summary : undefined;
+  } finally {
+    await lock.release();
+  }
 }
 
-/** Records a finished build. Written last, after every output and PKI file. Only a cache: a stamp that cannot be written (a read-only PKI root) costs the next build its shortcut, nothing else. */
+/** Records a finished build: to be called under the PKI folder's lock, after every output and PKI file. Only a cache: a stamp that cannot be written (a read-only PKI root) costs the next build its shortcut, nothing else. */
 export async function writeStamp(req: StampRequest, summary: BuildSummary, renewBy: Date): Promise<void> {
   const request = requestText(req);
-  const stamp: Stamp = { stampVersion: 1, request, fingerprint: await fingerprint(req, summary), renewBy: renewBy.toISOString(), summary };
+  const stamp: Stamp = { stampVersion: STAMP_VERSION, request, fingerprint: await fingerprint(req, summary), renewBy: renewBy.toISOString(), summary };
   const path = stampPath(req, request);
   try {
     await mkdir(dirname(path), { recursive: true, mode: 0o700 });

@@ -97,7 +97,7 @@ describe("up-to-date builds", () => {
     const result = await runCli(args);
     assert.equal(result.code, 0, result.err);
     assert.match(result.out, /is up to date$/);
-    assert.deepEqual(JSON.parse(await readFile(join(stamps, (await readdir(stamps))[0] ?? ""), "utf8")).stampVersion, 1);
+    assert.deepEqual(JSON.parse(await readFile(join(stamps, (await readdir(stamps))[0] ?? ""), "utf8")).stampVersion, 2);
   });
 
   test("the stamp covers each runtime dependency's package.json, found where Node finds it", async () => {
