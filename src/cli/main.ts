@@ -109,7 +109,7 @@ function summaryOf(report: BuildReport): BuildSummary {
 
 function printBuild(io: Io, summary: BuildSummary, pki: PkiReport | undefined, changed: boolean): void {
   for (const warning of summary.warnings) io.err(warning);
-  for (const note of pki?.notes ?? []) io.err(note);
+  for (const note of pki?.notes ?? []) io.out(note);
   if (pki?.caCreated) io.out(`created CA in ${summary.pkiDir}`);
   for (const issued of pki?.issued ?? []) io.out(`issued ${issued.kind} certificate ${issued.name} (${issued.reason})`);
   for (const { host, file, bytes } of summary.hostArtifacts) {

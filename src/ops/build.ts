@@ -9,6 +9,7 @@ import { UsageError } from "../errors.js";
 import { applyLock, readLock } from "../lock/lock-file.js";
 import { lockPathFor } from "../lock/lock-path.js";
 import { ensurePki } from "../pki/ensure-pki.js";
+import { assertFolderOrMissing } from "../pki/files.js";
 import { lockFolder } from "../pki/folder-lock.js";
 import type { PkiReport } from "../pki/types.js";
 import { archsDownloadedAtBoot, archsToBundle, planCluster, type ReleaseBinaries } from "../plan/plan-host.js";
@@ -110,8 +111,10 @@ export async function runBuild(options: BuildOptions): Promise<BuildReport> {
   const warnings = [...loaded.warnings, ...pinned.warnings];
   if (options.check) return { spec, warnings, hostArtifacts: [] };
   // One build (or plan) at a time per PKI folder, from before the output is checked until after the stamp.
-  const lock = await lockFolder(resolve(options.pkiRoot, spec.cluster.name));
+  const pkiFolder = resolve(options.pkiRoot, spec.cluster.name);
+  const lock = await lockFolder(pkiFolder);
   try {
+    await assertFolderOrMissing(pkiFolder); // a file there is the user's to move, before anything reads it
     return await buildLocked(options, spec, warnings);
   } finally {
     await lock.release();
