@@ -3,7 +3,7 @@
 // check an existing CA before it signs, and whether an existing leaf is what etcdboot issues.
 import { X509Certificate } from "node:crypto";
 import { AsnConvert } from "@peculiar/asn1-schema";
-import { Certificate, id_ce_keyUsage, KeyUsage, type KeyUsageType } from "@peculiar/asn1-x509";
+import { BasicConstraints, Certificate, id_ce_basicConstraints, id_ce_keyUsage, KeyUsage, type KeyUsageType } from "@peculiar/asn1-x509";
 
 export interface CertificateUsage {
   /** basicConstraints CA:TRUE. */
@@ -26,12 +26,15 @@ export function certificateUsage(der: Buffer): CertificateUsage {
 }
 
 function readUsage(der: Buffer): CertificateUsage {
-  const x509 = new X509Certificate(der);
-  const extension = AsnConvert.parse(der, Certificate).tbsCertificate.extensions?.find((entry) => entry.extnID === id_ce_keyUsage);
+  const extensions = AsnConvert.parse(der, Certificate).tbsCertificate.extensions ?? [];
+  const valueOf = (id: string) => extensions.find((entry) => entry.extnID === id)?.extnValue;
+  const basicConstraints = valueOf(id_ce_basicConstraints);
+  const keyUsage = valueOf(id_ce_keyUsage);
   return {
-    ca: x509.ca,
-    keyUsages: extension ? AsnConvert.parse(extension.extnValue, KeyUsage).toJSON() : undefined,
-    extendedKeyUsages: x509.keyUsage,
+    // Not X509Certificate.ca: that is also false for CA:TRUE without keyCertSign, which deserves its own message.
+    ca: basicConstraints ? AsnConvert.parse(basicConstraints, BasicConstraints).cA : false,
+    keyUsages: keyUsage ? AsnConvert.parse(keyUsage, KeyUsage).toJSON() : undefined,
+    extendedKeyUsages: new X509Certificate(der).keyUsage,
   };
 }
 
