@@ -7,7 +7,7 @@
 // loads none of the pipeline.
 
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { versions } from "node:process";
@@ -38,7 +38,7 @@ interface Stamp {
   stampVersion: typeof STAMP_VERSION;
   /** The request and the runtime that shape the bytes (gzip output depends on zlib's version). */
   request: string;
-  /** SHA-256 over the path and bytes of every file read or written. */
+  /** SHA-256 over the path, bytes and mode of every file read or written (and the folders' modes). */
   fingerprint: string;
   /** ISO time from which certificates are due for renewal: the stamp is void from then. */
   renewBy: string;
@@ -66,18 +66,19 @@ function stampPath(req: StampRequest, request: string): string {
   return join(resolve(req.pkiRoot), STAMP_FOLDER, `${key}.json`);
 }
 
-async function filesUnder(folder: string): Promise<string[]> {
+/** The folder and everything under it, folders included (their modes count). */
+async function entriesUnder(folder: string): Promise<string[]> {
   const entries = await readdir(folder, { recursive: true, withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
     if (error.code === "ENOENT") return [];
     throw error;
   });
-  return entries.filter((entry) => !entry.isDirectory()).map((entry) => join(entry.parentPath ?? entry.path, entry.name));
+  return [folder, ...entries.map((entry) => join(entry.parentPath ?? entry.path, entry.name))];
 }
 
-/** Every file's path and bytes, in a fixed order; a missing file counts as such. */
+/** Every path with its bytes and mode, in a fixed order; a missing file counts as such. */
 async function fingerprint(req: StampRequest, summary: Pick<BuildSummary, "outputDir" | "pkiDir">): Promise<string> {
   const folders = [summary.outputDir, summary.pkiDir, PROFILES_DIR, CODE_DIR];
-  const listed = await Promise.all(folders.map(filesUnder));
+  const listed = await Promise.all(folders.map(entriesUnder));
   const paths = [resolve(req.specFile), resolve(lockPathFor(req.specFile)), ...dependencyManifests(), ...listed.flat()].sort();
   // Synchronous reads: thousands of small files go several times faster than through the thread pool.
   const all = createHash("sha256");
@@ -96,14 +97,13 @@ export function dependencyManifests(): string[] {
   });
 }
 
+/** Content and mode: a key or PKI folder opened to others must bring back the build that closes it. */
 function digestOf(path: string): string {
-  try {
-    return createHash("sha256").update(readFileSync(path)).digest("hex");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "EISDIR") return code;
-    throw error;
-  }
+  const info = statSync(path, { throwIfNoEntry: false });
+  if (info === undefined) return "ENOENT";
+  const mode = (info.mode & 0o7777).toString(8);
+  if (info.isDirectory()) return `folder ${mode}`;
+  return `${createHash("sha256").update(readFileSync(path)).digest("hex")} ${mode}`;
 }
 
 /** The last build's summary when nothing it depends on has changed since; undefined otherwise. */

@@ -17,20 +17,26 @@ export async function readIfExists(path: string): Promise<string | undefined> {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT") return undefined;
     if (code === "EISDIR") throw new UserError(`${path} is a folder, not a file: move it out of the way (or restore the file from a backup).`);
-    if (code === "ENOTDIR") throw new UserError(`A file is in the way of ${path}: one of its parent folders is a file. Move it out of the way.`);
-    throw error;
+    throw pkiFileError(path, error as NodeJS.ErrnoException);
   }
 }
 
-/** Throws a UserError when something other than a folder is at path; a missing path is fine. */
+/** A UserError for what the user can fix about a PKI path (a file in the way, no permission); other errors as they are. */
+function pkiFileError(path: string, error: NodeJS.ErrnoException): Error {
+  if (error.code === "ENOTDIR") return new UserError(`A file is in the way of ${path}: one of its parent folders is a file. Move it out of the way.`);
+  if (error.code === "EACCES" || error.code === "EPERM") return new UserError(`Cannot use ${path} (permission denied): run etcdboot as the PKI's owner, or give it back to them.`);
+  return error;
+}
+
+/** Throws a UserError when something other than a folder (or a link to one) is at path; a missing path is fine. */
 export async function assertFolderOrMissing(path: string): Promise<void> {
-  const info = await lstat(path).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === "ENOENT") return undefined;
-    if (error.code === "ENOTDIR") throw new UserError(`A file is in the way of ${path}: one of its parent folders is a file. Move it out of the way.`);
-    throw error;
+  const info = await stat(path).catch(async (error: NodeJS.ErrnoException) => {
+    if (error.code !== "ENOENT") throw pkiFileError(path, error);
+    if ((await lstat(path).catch(() => undefined)) === undefined) return undefined;
+    throw new UserError(`${path} is a symbolic link to nothing: remove it, or restore what it points to.`);
   });
   if (info !== undefined && !info.isDirectory()) {
-    throw new UserError(`${path} should be a folder of the PKI but is ${info.isSymbolicLink() ? "a symbolic link" : "a file"}: move it out of the way (or restore the folder from a backup).`);
+    throw new UserError(`${path} should be a folder of the PKI but is a file: move it out of the way (or restore the folder from a backup).`);
   }
 }
 
@@ -58,7 +64,9 @@ async function keepPrivate(path: string, mode: number, notes: string[]): Promise
   if (uid !== undefined && uid !== 0 && info.uid !== uid) {
     throw new UserError(`${path} (a PKI ${kind}) is readable by others (mode ${octal(current)}) and owned by another user (uid ${info.uid}): ask its owner to run chmod ${octal(mode)} ${path}.`);
   }
-  await chmod(path, mode);
+  await chmod(path, mode).catch((error: NodeJS.ErrnoException) => {
+    throw pkiFileError(path, error);
+  });
   notes.push(`${path} was open to other users (mode ${octal(current)}): made private (${octal(mode)}).`);
 }
 
