@@ -103,6 +103,7 @@ function digestOf(path: string): string {
   if (info === undefined) return "ENOENT";
   const mode = (info.mode & 0o7777).toString(8);
   if (info.isDirectory()) return `folder ${mode}`;
+  if (!info.isFile()) return `special ${mode}`; // a pipe would block the read: its presence and mode are enough
   return `${createHash("sha256").update(readFileSync(path)).digest("hex")} ${mode}`;
 }
 

@@ -1,6 +1,7 @@
 // The file I/O the PKI needs beyond atomic writes (src/write/atomic-file.ts): optional reads,
 // private folders and keys (made private when found open to others), and what is in the way.
-import { chmod, lstat, mkdir, readFile, stat } from "node:fs/promises";
+import { constants } from "node:fs";
+import { chmod, lstat, mkdir, open, stat } from "node:fs/promises";
 import { UserError } from "../errors.js";
 
 export const PRIVATE_DIR_MODE = 0o700;
@@ -9,15 +10,30 @@ export const PUBLIC_FILE_MODE = 0o644;
 /** Group and other permission bits: none of them on anything that holds or guards a private key. */
 const SHARED_BITS = 0o077;
 
-/** The file's text, or undefined when there is no such file. A folder in its place is the user's to move. */
+/** Far more than any key or certificate etcdboot reads: a bigger file is not one. */
+const MAX_PKI_FILE_BYTES = 1024 * 1024;
+
+/**
+ * The file's text, or undefined when there is no such file. Anything else in its place (a folder,
+ * a pipe that would block the build, a huge file) is the user's to move.
+ */
 export async function readIfExists(path: string): Promise<string | undefined> {
+  let handle;
   try {
-    return await readFile(path, "utf8");
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT") return undefined;
-    if (code === "EISDIR") throw new UserError(`${path} is a folder, not a file: move it out of the way (or restore the file from a backup).`);
     throw pkiFileError(path, error as NodeJS.ErrnoException);
+  }
+  try {
+    const info = await handle.stat();
+    if (info.isDirectory()) throw new UserError(`${path} is a folder, not a file: move it out of the way (or restore the file from a backup).`);
+    if (!info.isFile()) throw new UserError(`${path} is not a regular file (a pipe, socket or device): move it out of the way (or restore the file from a backup).`);
+    if (info.size > MAX_PKI_FILE_BYTES) throw new UserError(`${path} is ${info.size} bytes, too large to be a key or certificate: restore it from a backup.`);
+    return await handle.readFile("utf8");
+  } finally {
+    await handle.close();
   }
 }
 

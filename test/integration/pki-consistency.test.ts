@@ -4,7 +4,7 @@
 // user-data is pki/'s key for that host and matches its certificate. Real builds (bin/etcdboot.js)
 // in child processes, real openssl as the judge.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
 import { createPrivateKey, createPublicKey, X509Certificate } from "node:crypto";
 import { existsSync } from "node:fs";
@@ -195,6 +195,17 @@ describe("the PKI stays consistent", () => {
     holder.kill("SIGTERM");
     await once(holder, "exit");
     assert.equal((await buildHere(ws.args)).code, 0, "once it is gone, the build runs");
+  });
+
+  test("a key in the PKI replaced by a named pipe: the next build (stamp check included) exits 1 naming it, without blocking", { timeout: 60_000 }, async (t) => {
+    const ws = await workspace(t);
+    assert.equal((await buildHere(ws.args)).code, 0);
+    const key = join(ws.pki, "lab", "hosts", "etcd-1.key");
+    await rm(key);
+    execFileSync("mkfifo", [key]);
+    const result = await spawnBuild(ws.args).done;
+    assert.equal(result.code, 1, result.err);
+    assert.match(result.err, /etcd-1\.key is not a regular file/);
   });
 
   test("the cluster's PKI folder is a file: exit 1 with a message, no stack trace, no output", async (t) => {

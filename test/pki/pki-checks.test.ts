@@ -135,6 +135,17 @@ describe("PKI file faults: a clear error or a named repair, never a half-written
     assert.deepEqual(await contents(dir), before);
   });
 
+  test("a host key that is a named pipe: a UserError at once (never a read that blocks), nothing written", async (t) => {
+    const { dir, req } = await builtPki(t);
+    const hostKey = join(dir, pkiPaths.hostKey("etcd-1"));
+    await rm(hostKey);
+    execFileSync("mkfifo", [hostKey]);
+    await rm(join(dir, pkiPaths.hostCert("etcd-2")));
+    const before = await contents(dir);
+    await refused(ensurePki(req), /etcd-1\.key is not a regular file \(a pipe, socket or device\)/);
+    assert.deepEqual(await contents(dir), before);
+  });
+
   test("a truncated ca.key: 'damaged (not a PEM private key)', naming --replace-ca, nothing written", async (t) => {
     const { dir, req } = await builtPki(t);
     const key = await readFile(join(dir, pkiPaths.caKey), "utf8");
