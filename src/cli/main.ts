@@ -92,7 +92,9 @@ async function build(args: string[], io: Io): Promise<number> {
     now: io.now(),
     fetch: fetchSettings(values, io),
     // Under the PKI lock, after every file: a failed or killed build leaves no stamp vouching for it.
-    afterWrite: stamped ? (built) => writeStamp(stampRequest, summaryOf(built), built.renewBy ?? new Date(0)) : undefined,
+    afterWrite: async (built) => {
+      if (stamped && built.renewBy) await writeStamp(stampRequest, summaryOf(built), built.renewBy);
+    },
   });
   if (values.check) {
     for (const warning of report.warnings) io.err(warning);
