@@ -190,6 +190,8 @@ export interface CertificateFacts {
   subjectKeyId: Buffer | undefined;
   /** Subject alternative names as comparable keys (see generalNameKeys). */
   subjectAltNames: string[];
+  /** Each extension's value (the DER inside extnValue) by OID, for ./usage.ts to decode. */
+  extensionValues: ReadonlyMap<string, Buffer>;
   der: Buffer;
 }
 
@@ -221,6 +223,7 @@ export function readCertificate(pem: string): CertificateFacts {
     spki: spki.encoded,
     subjectKeyId: keyId ? readElement(keyId).contents : undefined,
     subjectAltNames: altNames ? generalNameKeys(readElement(altNames)) : [],
+    extensionValues: extensions,
     der,
   };
 }

@@ -147,7 +147,7 @@ function loadCa(certPem: string, keyPem: string, req: PkiRequest): CaState {
   let key: KeyPair;
   try {
     cert = readCertificate(certPem);
-    certificateUsage(cert.der);
+    certificateUsage(cert);
   } catch (error) {
     throw new UserError(`${certPath} is damaged (not a PEM certificate: ${(error as Error).message}). ${replaceHint}`);
   }
@@ -162,7 +162,7 @@ function loadCa(certPem: string, keyPem: string, req: PkiRequest): CaState {
   if (!cert.spki.equals(key.spki)) {
     throw new UserError(`${keyPath} is not the key of ${certPath}. ${replaceHint}`);
   }
-  const usage = certificateUsage(cert.der);
+  const usage = certificateUsage(cert);
   if (!usage.ca) throw new UserError(`${certPath} is not a CA certificate (its basic constraints do not say CA:TRUE), so nothing it signs would verify. ${replaceHint}`);
   if (!usage.keyUsages?.includes("keyCertSign")) {
     throw new UserError(`${certPath} may not sign certificates (its key usage has no keyCertSign), so nothing it signs would verify. ${replaceHint}`);
@@ -253,7 +253,7 @@ function readableKeyPair(pem: string): KeyPair | undefined {
 function readableCertificate(pem: string): CertificateFacts | undefined {
   try {
     const cert = readCertificate(pem);
-    certificateUsage(cert.der); // what node and the ASN.1 reader cannot parse is damaged too
+    certificateUsage(cert); // extensions that cannot be decoded are damage too
     return cert;
   } catch {
     return undefined;

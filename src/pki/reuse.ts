@@ -52,7 +52,7 @@ export function reissueReason(existing: ExistingLeaf, wanted: WantedLeaf): Issue
  * profile's extended key usages (a serverAuth-only host certificate fails as etcd's peer client).
  */
 function hasUsagesOf(cert: CertificateFacts, wanted: WantedLeaf): boolean {
-  const usage = certificateUsage(cert.der);
+  const usage = certificateUsage(cert);
   const extendedKeyUsages = wanted.profile.extendedKeyUsages.map((name) => EXTENDED_KEY_USAGE_OIDS[name]);
   return (
     !usage.ca &&

@@ -1,9 +1,19 @@
-// What a certificate may be used for: the CA flag and extended key usages (node's X509Certificate)
-// and the key usage bits, which node does not expose (read with @peculiar/asn1-x509). Used to
-// check an existing CA before it signs, and whether an existing leaf is what etcdboot issues.
-import { X509Certificate } from "node:crypto";
+// What a certificate may be used for: the CA flag, key usage bits and extended key usages,
+// decoded from the extension values readCertificate found (with @peculiar/asn1-x509: decoding
+// just these values costs a fraction of parsing the whole certificate again, which matters at
+// 1000 hosts). Used to check an existing CA before it signs, and whether an existing leaf is what
+// etcdboot issues.
 import { AsnConvert } from "@peculiar/asn1-schema";
-import { BasicConstraints, Certificate, id_ce_basicConstraints, id_ce_keyUsage, KeyUsage, type KeyUsageType } from "@peculiar/asn1-x509";
+import {
+  BasicConstraints,
+  ExtendedKeyUsage,
+  id_ce_basicConstraints,
+  id_ce_extKeyUsage,
+  id_ce_keyUsage,
+  KeyUsage,
+  type KeyUsageType,
+} from "@peculiar/asn1-x509";
+import type { CertificateFacts } from "./certificates.js";
 
 export interface CertificateUsage {
   /** basicConstraints CA:TRUE. */
@@ -14,28 +24,23 @@ export interface CertificateUsage {
   extendedKeyUsages: string[] | undefined;
 }
 
-const usages = new WeakMap<Buffer, CertificateUsage>();
+const usages = new WeakMap<CertificateFacts, CertificateUsage>();
 
-/** Throws when the certificate cannot be parsed. Read once per certificate (a build checks each leaf twice). */
-export function certificateUsage(der: Buffer): CertificateUsage {
-  const known = usages.get(der);
+/** Throws when an extension cannot be decoded. Decoded once per certificate (a build asks twice). */
+export function certificateUsage(cert: CertificateFacts): CertificateUsage {
+  const known = usages.get(cert);
   if (known) return known;
-  const usage = readUsage(der);
-  usages.set(der, usage);
-  return usage;
-}
-
-function readUsage(der: Buffer): CertificateUsage {
-  const extensions = AsnConvert.parse(der, Certificate).tbsCertificate.extensions ?? [];
-  const valueOf = (id: string) => extensions.find((entry) => entry.extnID === id)?.extnValue;
-  const basicConstraints = valueOf(id_ce_basicConstraints);
-  const keyUsage = valueOf(id_ce_keyUsage);
-  return {
-    // Not X509Certificate.ca: that is also false for CA:TRUE without keyCertSign, which deserves its own message.
+  const value = (id: string) => cert.extensionValues.get(id);
+  const basicConstraints = value(id_ce_basicConstraints);
+  const keyUsage = value(id_ce_keyUsage);
+  const extendedKeyUsage = value(id_ce_extKeyUsage);
+  const usage: CertificateUsage = {
     ca: basicConstraints ? AsnConvert.parse(basicConstraints, BasicConstraints).cA : false,
     keyUsages: keyUsage ? AsnConvert.parse(keyUsage, KeyUsage).toJSON() : undefined,
-    extendedKeyUsages: new X509Certificate(der).keyUsage,
+    extendedKeyUsages: extendedKeyUsage ? [...AsnConvert.parse(extendedKeyUsage, ExtendedKeyUsage)] : undefined,
   };
+  usages.set(cert, usage);
+  return usage;
 }
 
 export function sameMembers<T>(a: readonly T[], b: readonly T[]): boolean {
