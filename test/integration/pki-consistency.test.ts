@@ -4,7 +4,7 @@
 // user-data is pki/'s key for that host and matches its certificate. Real builds (bin/etcdboot.js)
 // in child processes, real openssl as the judge.
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { createPrivateKey, createPublicKey, X509Certificate } from "node:crypto";
 import { existsSync } from "node:fs";
@@ -120,6 +120,27 @@ async function assertConsistent(ws: Workspace, context: string): Promise<void> {
   assert.equal(verified.output.trim().split("\n").filter((line) => line.endsWith(": OK")).length, toVerify.length, verified.output);
 }
 
+/** SIGKILL after delay ms, counted from now or from when the file at lockPath appears. */
+function killAfter(child: ChildProcess, delay: number, lockPath: string | undefined): { stop(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  const kill = () => (timer = setTimeout(() => child.kill("SIGKILL"), delay));
+  if (lockPath === undefined) {
+    kill();
+    return { stop: () => clearTimeout(timer) };
+  }
+  const poll = setInterval(() => {
+    if (!existsSync(lockPath)) return;
+    clearInterval(poll);
+    kill();
+  }, 1);
+  return {
+    stop: () => {
+      clearInterval(poll);
+      clearTimeout(timer);
+    },
+  };
+}
+
 describe("the PKI stays consistent", () => {
   test("20 builds at once on a fresh PKI folder, 3 times: each finishes or names the lock's holder; the PKI agrees with itself and the output", async (t) => {
     if (!requirePrerequisites(t, { commands: ["openssl"] })) return;
@@ -156,12 +177,15 @@ describe("the PKI stays consistent", () => {
       if (kind === "fresh") await rm(ws.pki, { recursive: true, force: true });
       if (kind === "renumber") await writeFile(ws.spec, SPEC.replace("ADDRESS", `10.0.0.${100 + trial}`));
       const build = spawnBuild(kind === "replace-ca" ? [...ws.args, "--replace-ca"] : ws.args);
-      const delay = Math.floor(Math.random() * buildMs);
-      setTimeout(() => build.child.kill("SIGKILL"), delay);
+      // Every other kill lands while the lock is held (where the PKI is written), the rest anywhere.
+      const whileLocked = trial % 2 === 1;
+      const delay = Math.floor(Math.random() * (whileLocked ? buildMs / 3 : buildMs));
+      const killer = killAfter(build.child, delay, whileLocked ? join(ws.pki, "lab.lock") : undefined);
       await build.done;
+      killer.stop();
       if (existsSync(join(ws.pki, "lab.lock"))) staleLocks++;
 
-      const context = `trial ${trial} (${kind}, killed after ${delay} ms)`;
+      const context = `trial ${trial} (${kind}, killed ${delay} ms after ${whileLocked ? "it locked" : "its start"})`;
       const next = await buildHere(ws.args);
       assert.equal(next.code, 0, `${context}: ${next.err}`);
       await assertConsistent(ws, context);
