@@ -36,7 +36,7 @@ First-boot downloads are pinned to the checksums in the lock file beside SPEC (s
 Options:
   --out DIR       parent folder of the output (default: output)
   --pki DIR       parent folder of the CA and keys (default: pki); keep it private and backed up
-  --replace-ca    make a new CA even if one exists (re-issues every certificate)
+  --replace-ca    make a new CA even if one exists (re-issues every certificate; the old CA is kept as ca.<date>.crt/.key)
   --check         validate the spec only; write nothing
   --strict        treat warnings as errors
 ${FETCH_HELP}

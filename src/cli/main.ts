@@ -7,6 +7,7 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import { EXIT_FAILURE, EXIT_USAGE, UsageError, UserError } from "../errors.js";
 import { fileSystemFaultMessage } from "./file-system-fault.js";
 import { HELP } from "./help.js";
+import type { BuildReport } from "../ops/build.js";
 import type { ClusterSession } from "../ops/cluster.js";
 import { upToDateSummary, writeStamp, type BuildSummary } from "../ops/up-to-date.js";
 import type { PkiReport } from "../pki/types.js";
@@ -94,20 +95,27 @@ async function build(args: string[], io: Io): Promise<number> {
     strict: values.strict,
     now: io.now(),
     fetch: fetchSettings(values, io),
+    // Under the PKI lock, after every file: a failed or killed build leaves no stamp vouching for it.
+    afterWrite: async (built) => {
+      if (stamped && built.renewBy) await writeStamp(stampRequest, summaryOf(built), built.renewBy);
+    },
   });
   if (values.check) {
     for (const warning of report.warnings) io.err(warning);
     return (io.out(`${specFile}: valid (${report.spec.hosts.length} hosts)`), 0);
   }
-  if (!report.outputDir || !report.pkiDir || !report.renewBy) throw new Error("a build returned no output or PKI folder");
-  const summary: BuildSummary = { warnings: report.warnings, outputDir: report.outputDir, pkiDir: report.pkiDir, hostArtifacts: report.hostArtifacts };
-  printBuild(io, summary, report.pki, report.changed ?? false);
-  if (stamped) await writeStamp(stampRequest, summary, report.renewBy);
+  printBuild(io, summaryOf(report), report.pki, report.changed ?? false);
   return 0;
+}
+
+function summaryOf(report: BuildReport): BuildSummary {
+  if (!report.outputDir || !report.pkiDir) throw new Error("a build returned no output or PKI folder");
+  return { warnings: report.warnings, outputDir: report.outputDir, pkiDir: report.pkiDir, hostArtifacts: report.hostArtifacts };
 }
 
 function printBuild(io: Io, summary: BuildSummary, pki: PkiReport | undefined, changed: boolean): void {
   for (const warning of summary.warnings) io.err(warning);
+  for (const note of pki?.notes ?? []) io.out(note);
   if (pki?.caCreated) io.out(`created CA in ${summary.pkiDir}`);
   for (const issued of pki?.issued ?? []) io.out(`issued ${issued.kind} certificate ${issued.name} (${issued.reason})`);
   for (const { host, file, bytes } of summary.hostArtifacts) {

@@ -8,6 +8,8 @@ import { UsageError } from "../errors.js";
 import { applyLock, readLock } from "../lock/lock-file.js";
 import { lockPathFor } from "../lock/lock-path.js";
 import { ensurePki } from "../pki/ensure-pki.js";
+import { assertFolderOrMissing } from "../pki/files.js";
+import { lockFolder } from "../pki/folder-lock.js";
 import type { PkiReport, PkiRequest } from "../pki/types.js";
 import { archsDownloadedAtBoot, archsToBundle, planCluster, type ReleaseBinaries } from "../plan/plan-host.js";
 import { releaseArtifact } from "../etcd/release.js";
@@ -40,6 +42,8 @@ export interface BuildOptions {
   fetch: FetchOptions;
   /** Work out everything on a copy of the PKI and write nothing (for `etcdboot plan`). */
   dryRun?: boolean;
+  /** Runs once everything is written, still under the PKI folder's lock (the build stamp). */
+  afterWrite?: (report: BuildReport) => Promise<void>;
 }
 
 export interface BuildReport {
@@ -109,11 +113,22 @@ export async function runBuild(options: BuildOptions): Promise<BuildReport> {
   const spec = pinned.spec;
   const warnings = [...loaded.warnings, ...pinned.warnings];
   if (options.check) return { spec, warnings, hostArtifacts: [] };
-
-  const outputDir = resolve(options.outRoot, spec.cluster.name);
-  // Before the PKI: a refused build writes nothing.
+  // Before the lock and the PKI: a refused build writes nothing, not even the lock file.
   await refuseOverlappingFolders(options.outRoot, options.pkiRoot);
-  await assertReplaceableOutput(outputDir);
+  await assertReplaceableOutput(resolve(options.outRoot, spec.cluster.name));
+  // One build (or plan) at a time per PKI folder, until after the stamp.
+  const pkiFolder = resolve(options.pkiRoot, spec.cluster.name);
+  const lock = await lockFolder(pkiFolder);
+  try {
+    await assertFolderOrMissing(pkiFolder); // a file there is the user's to move, before anything reads it
+    return await buildLocked(options, spec, warnings);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function buildLocked(options: BuildOptions, spec: Spec, warnings: string[]): Promise<BuildReport> {
+  const outputDir = resolve(options.outRoot, spec.cluster.name);
   const pkiDir = resolve(options.pkiRoot, spec.cluster.name);
   const previousState = await readState(pkiDir);
   const pkiRequest: PkiRequest = {
@@ -142,7 +157,9 @@ export async function runBuild(options: BuildOptions): Promise<BuildReport> {
   const hostArtifacts = files
     .filter((f) => f.path.endsWith("/user-data") || f.path.endsWith(".apkovl.tar.gz"))
     .map((f) => ({ host: f.path.split("/")[1] ?? f.path, file: f.path.split("/").pop() ?? f.path, bytes: Buffer.byteLength(f.content) }));
-  return { spec, warnings, outputDir, pkiDir, pki: report, changed, hostArtifacts, previousState, state, renewBy };
+  const built: BuildReport = { spec, warnings, outputDir, pkiDir, pki: report, changed, hostArtifacts, previousState, state, renewBy };
+  if (!options.dryRun) await options.afterWrite?.(built);
+  return built;
 }
 
 /**

@@ -3,14 +3,16 @@
 // its lock file, the profiles and etcdboot's own code and dependencies; written are the output
 // and PKI folders.
 // The clock counts too: the stamp expires when the first certificate is due for renewal.
-// Only node: modules here, so an up-to-date build loads none of the pipeline.
+// Only node: modules here (and the PKI folder's lock, itself only node:), so an up-to-date build
+// loads none of the pipeline.
 
 import { createHash } from "node:crypto";
-import { closeSync, existsSync, fstatSync, openSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { versions } from "node:process";
 import { lockPathFor } from "../lock/lock-path.js";
+import { lockFolder } from "../pki/folder-lock.js";
 import { CODE_DIR, PACKAGE_DIR, PROFILES_DIR } from "../paths.js";
 
 /** What `etcdboot build` reports; an up-to-date build repeats the last one's (nothing was written). */
@@ -29,11 +31,14 @@ export interface StampRequest {
   strict: boolean;
 }
 
+/** 2: stamps written under the PKI lock; those of earlier versions may vouch for a PKI changed by a concurrent build. */
+const STAMP_VERSION = 2;
+
 interface Stamp {
-  stampVersion: 1;
+  stampVersion: typeof STAMP_VERSION;
   /** The request and the runtime that shape the bytes (gzip output depends on zlib's version). */
   request: string;
-  /** SHA-256 over the path, mode and bytes of every file read or written. */
+  /** SHA-256 over the path, bytes and mode of every file read or written (and the folders' modes). */
   fingerprint: string;
   /** ISO time from which certificates are due for renewal: the stamp is void from then. */
   renewBy: string;
@@ -61,18 +66,19 @@ function stampPath(req: StampRequest, request: string): string {
   return join(resolve(req.pkiRoot), STAMP_FOLDER, `${key}.json`);
 }
 
-async function filesUnder(folder: string): Promise<string[]> {
+/** The folder and everything under it, folders included (their modes count). */
+async function entriesUnder(folder: string): Promise<string[]> {
   const entries = await readdir(folder, { recursive: true, withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
     if (error.code === "ENOENT") return [];
     throw error;
   });
-  return entries.filter((entry) => !entry.isDirectory()).map((entry) => join(entry.parentPath ?? entry.path, entry.name));
+  return [folder, ...entries.map((entry) => join(entry.parentPath ?? entry.path, entry.name))];
 }
 
-/** Every file's path and bytes, in a fixed order; a missing file counts as such. */
+/** Every path with its bytes and mode, in a fixed order; a missing file counts as such. */
 async function fingerprint(req: StampRequest, summary: Pick<BuildSummary, "outputDir" | "pkiDir">): Promise<string> {
   const folders = [summary.outputDir, summary.pkiDir, PROFILES_DIR, CODE_DIR];
-  const listed = await Promise.all(folders.map(filesUnder));
+  const listed = await Promise.all(folders.map(entriesUnder));
   const paths = [resolve(req.specFile), resolve(lockPathFor(req.specFile)), ...dependencyManifests(), ...listed.flat()].sort();
   // Synchronous reads: thousands of small files go several times faster than through the thread pool.
   const all = createHash("sha256");
@@ -91,20 +97,14 @@ export function dependencyManifests(): string[] {
   });
 }
 
-/** Mode and SHA-256: a key-carrying file loosened to 0644 must make the next build tighten it again. */
+/** Content and mode: a key or PKI folder opened to others must bring back the build that closes it. */
 function digestOf(path: string): string {
-  try {
-    const fd = openSync(path, "r");
-    try {
-      return `${(fstatSync(fd).mode & 0o7777).toString(8)}:${createHash("sha256").update(readFileSync(fd)).digest("hex")}`;
-    } finally {
-      closeSync(fd);
-    }
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "EISDIR") return code;
-    throw error;
-  }
+  const info = statSync(path, { throwIfNoEntry: false });
+  if (info === undefined) return "ENOENT";
+  const mode = (info.mode & 0o7777).toString(8);
+  if (info.isDirectory()) return `folder ${mode}`;
+  if (!info.isFile()) return `special ${mode}`; // a pipe would block the read: its presence and mode are enough
+  return `${createHash("sha256").update(readFileSync(path)).digest("hex")} ${mode}`;
 }
 
 /** The last build's summary when nothing it depends on has changed since; undefined otherwise. */
@@ -118,14 +118,20 @@ export async function upToDateSummary(req: StampRequest, now: Date): Promise<Bui
   } catch {
     return undefined; // a damaged stamp only costs a full build
   }
-  if (stamp.stampVersion !== 1 || stamp.request !== request || !(now.getTime() < Date.parse(stamp.renewBy))) return undefined;
-  return stamp.fingerprint === (await fingerprint(req, stamp.summary)) ? stamp.summary : undefined;
+  if (stamp.stampVersion !== STAMP_VERSION || stamp.request !== request || !(now.getTime() < Date.parse(stamp.renewBy))) return undefined;
+  // Compared under the PKI folder's lock: a build changing it now would otherwise be vouched for half-done.
+  const lock = await lockFolder(stamp.summary.pkiDir);
+  try {
+    return stamp.fingerprint === (await fingerprint(req, stamp.summary)) ? stamp.summary : undefined;
+  } finally {
+    await lock.release();
+  }
 }
 
-/** Records a finished build. Written last, after every output and PKI file. Only a cache: a stamp that cannot be written (a read-only PKI root) costs the next build its shortcut, nothing else. */
+/** Records a finished build: to be called under the PKI folder's lock, after every output and PKI file. Only a cache: a stamp that cannot be written (a read-only PKI root) costs the next build its shortcut, nothing else. */
 export async function writeStamp(req: StampRequest, summary: BuildSummary, renewBy: Date): Promise<void> {
   const request = requestText(req);
-  const stamp: Stamp = { stampVersion: 1, request, fingerprint: await fingerprint(req, summary), renewBy: renewBy.toISOString(), summary };
+  const stamp: Stamp = { stampVersion: STAMP_VERSION, request, fingerprint: await fingerprint(req, summary), renewBy: renewBy.toISOString(), summary };
   const path = stampPath(req, request);
   try {
     await mkdir(dirname(path), { recursive: true, mode: 0o700 });

@@ -22,9 +22,8 @@ import {
   unsignedInteger,
   type Element,
 } from "./der.js";
-import { isRsa } from "./keys.js";
 import { encodeGeneralNames, encodeName, generalNameKeys, readName, type NameAttribute } from "./names.js";
-import type { ExtendedKeyUsage, LeafProfile } from "./profiles.js";
+import { CA_KEY_USAGES, EXTENDED_KEY_USAGE_OIDS, leafKeyUsages, type KeyUsageName, type LeafProfile } from "./profiles.js";
 import type { KeyAlgorithm } from "./types.js";
 
 const sign = promisify(signAsync);
@@ -33,10 +32,11 @@ export const DAY_MS = 24 * 60 * 60 * 1000;
 /** Machines without a real-time clock (and skewed ones) boot "in the past"; a day's slack keeps certificates valid for them. */
 const BACKDATE_MS = DAY_MS;
 
-function validityPeriod(now: Date, validityDays: number): { notBefore: Date; notAfter: Date } {
+function validityPeriod({ now, validityDays, notAfterLimit }: Validity): { notBefore: Date; notAfter: Date } {
+  const wanted = now.getTime() + validityDays * DAY_MS;
   return {
     notBefore: new Date(now.getTime() - BACKDATE_MS),
-    notAfter: new Date(now.getTime() + validityDays * DAY_MS),
+    notAfter: new Date(notAfterLimit === undefined ? wanted : Math.min(wanted, notAfterLimit.getTime())),
   };
 }
 
@@ -59,14 +59,10 @@ const OID = {
   basicConstraints: "2.5.29.19",
   authorityKeyIdentifier: "2.5.29.35",
   extendedKeyUsage: "2.5.29.37",
-  serverAuth: "1.3.6.1.5.5.7.3.1",
-  clientAuth: "1.3.6.1.5.5.7.3.2",
 } as const;
 
-const EXTENDED_KEY_USAGE_OIDS: Record<ExtendedKeyUsage, string> = { serverAuth: OID.serverAuth, clientAuth: OID.clientAuth };
-
 /** KeyUsage bit numbers (RFC 5280 4.2.1.3). */
-const KEY_USAGE = { digitalSignature: 0, keyEncipherment: 2, keyCertSign: 5, cRLSign: 6 } as const;
+const KEY_USAGE_BITS: Record<KeyUsageName, number> = { digitalSignature: 0, keyEncipherment: 2, keyCertSign: 5, crlSign: 6 };
 
 function extension(id: string, critical: boolean, value: Buffer): Buffer {
   return critical ? sequence(oid(id), boolean(true), octetString(value)) : sequence(oid(id), octetString(value));
@@ -77,7 +73,7 @@ function basicConstraints(ca: boolean): Buffer {
   return extension(OID.basicConstraints, true, ca ? sequence(boolean(true), smallInteger(0)) : sequence());
 }
 
-const keyUsage = (bits: number[]) => extension(OID.keyUsage, true, namedBits(bits));
+const keyUsage = (usages: readonly KeyUsageName[]) => extension(OID.keyUsage, true, namedBits(usages.map((usage) => KEY_USAGE_BITS[usage])));
 const subjectKeyIdentifier = (keyId: Buffer) => extension(OID.subjectKeyIdentifier, false, octetString(keyId));
 const authorityKeyIdentifier = (keyId: Buffer) => extension(OID.authorityKeyIdentifier, false, sequence(implicitPrimitive(0, keyId)));
 
@@ -118,10 +114,12 @@ function pemOf(der: Buffer): string {
 interface Validity {
   now: Date;
   validityDays: number;
+  /** No later than this: a certificate never outlives the CA that signs it. */
+  notAfterLimit?: Date;
 }
 
-function validity({ now, validityDays }: Validity): Buffer {
-  const { notBefore, notAfter } = validityPeriod(now, validityDays);
+function validity(dates: Validity): Buffer {
+  const { notBefore, notAfter } = validityPeriod(dates);
   return sequence(time(notBefore), time(notAfter));
 }
 
@@ -137,7 +135,7 @@ export function createCa(params: CreateCaParams): Promise<string> {
   const name = encodeName(params.subject);
   const extensions = [
     basicConstraints(true),
-    keyUsage([KEY_USAGE.digitalSignature, KEY_USAGE.keyCertSign, KEY_USAGE.cRLSign]),
+    keyUsage(CA_KEY_USAGES),
     subjectKeyIdentifier(keyIdentifier(params.spki)),
   ];
   return signedCertificate({ serial: newSerial(), issuer: name, validity: validity(params), subject: name, spki: params.spki, extensions }, params.signingKey);
@@ -156,13 +154,11 @@ export interface IssueParams extends Validity {
   algorithm: KeyAlgorithm;
 }
 
-/** A host or client certificate signed by the CA. Returns its PEM. */
+/** A host or client certificate signed by the CA, ending no later than the CA. Returns its PEM. */
 export function issueCertificate({ ca, profile, spki, algorithm, ...dates }: IssueParams): Promise<string> {
-  // keyEncipherment only means something for RSA (key transport); ECDSA keys just sign.
-  const usages = isRsa(algorithm) ? [KEY_USAGE.digitalSignature, KEY_USAGE.keyEncipherment] : [KEY_USAGE.digitalSignature];
   const extensions = [
     basicConstraints(false),
-    keyUsage(usages),
+    keyUsage(leafKeyUsages(algorithm)),
     extension(OID.extendedKeyUsage, false, sequence(...profile.extendedKeyUsages.map((usage) => oid(EXTENDED_KEY_USAGE_OIDS[usage])))),
     // The CA's own key identifier, so chains still build when the CA was made by another tool.
     authorityKeyIdentifier(ca.cert.subjectKeyId ?? keyIdentifier(ca.cert.spki)),
@@ -173,7 +169,7 @@ export function issueCertificate({ ca, profile, spki, algorithm, ...dates }: Iss
     extensions.push(extension(OID.subjectAltName, false, encodeGeneralNames(profile.subjectAltNames)));
   }
   // The issuer is the CA's subject byte for byte: Go (etcd) matches issuer and subject as raw bytes.
-  const fields = { serial: newSerial(), issuer: ca.cert.subjectDer, validity: validity(dates), subject: encodeName(profile.subject), spki, extensions };
+  const fields = { serial: newSerial(), issuer: ca.cert.subjectDer, validity: validity({ ...dates, notAfterLimit: ca.cert.notAfter }), subject: encodeName(profile.subject), spki, extensions };
   return signedCertificate(fields, ca.signingKey);
 }
 
@@ -194,6 +190,8 @@ export interface CertificateFacts {
   subjectKeyId: Buffer | undefined;
   /** Subject alternative names as comparable keys (see generalNameKeys). */
   subjectAltNames: string[];
+  /** Each extension's value (the DER inside extnValue) by OID, for ./usage.ts to decode. */
+  extensionValues: ReadonlyMap<string, Buffer>;
   der: Buffer;
 }
 
@@ -225,6 +223,7 @@ export function readCertificate(pem: string): CertificateFacts {
     spki: spki.encoded,
     subjectKeyId: keyId ? readElement(keyId).contents : undefined,
     subjectAltNames: altNames ? generalNameKeys(readElement(altNames)) : [],
+    extensionValues: extensions,
     der,
   };
 }
@@ -242,13 +241,24 @@ function readExtensions(wrapper: Element | undefined): Map<string, Buffer> {
 }
 
 const publicKeys = new WeakMap<CertificateFacts, KeyObject>();
+const caCertificates = new WeakMap<CertificateFacts, X509Certificate>();
 
-/** Whether the certificate's signature verifies with the CA certificate's public key (node:crypto checks it, any algorithm). */
+function x509OfCa(ca: CertificateFacts): X509Certificate {
+  const parsed = caCertificates.get(ca) ?? new X509Certificate(ca.der);
+  caCertificates.set(ca, parsed);
+  return parsed;
+}
+
+/**
+ * Whether the CA issued the certificate as a verifier sees it: issuer name and key identifiers
+ * match the CA's (X509Certificate.checkIssued) and the signature verifies with its key.
+ */
 export function isSignedBy(cert: CertificateFacts, ca: CertificateFacts): boolean {
   try {
     const caKey = publicKeys.get(ca) ?? createPublicKey({ key: ca.spki, format: "der", type: "spki" });
     publicKeys.set(ca, caKey);
-    return new X509Certificate(cert.der).verify(caKey);
+    const x509 = new X509Certificate(cert.der);
+    return x509.checkIssued(x509OfCa(ca)) && x509.verify(caKey);
   } catch {
     return false; // e.g. an RSA signature checked against an EC key
   }

@@ -4,12 +4,14 @@ import { join } from "node:path";
 import { UserError } from "../errors.js";
 import { forEachLimited } from "../write/concurrency.js";
 import { writeFileAtomic, type AtomicWrite } from "../write/atomic-file.js";
-import { createCa, issueCertificate, readCertificate, type CertificateAuthority, type CertificateFacts } from "./certificates.js";
-import { makePrivateDirectory, PRIVATE_FILE_MODE, PUBLIC_FILE_MODE, readIfExists } from "./files.js";
+import { archiveStampOf, commitCa, privateWrite, publicWrite, recoverStagedCa } from "./ca-files.js";
+import { createCa, DAY_MS, issueCertificate, readCertificate, type CertificateAuthority, type CertificateFacts } from "./certificates.js";
+import { assertFolderOrMissing, keepKeyPrivate, makePrivateDirectory, readIfExists } from "./files.js";
 import { generateKeyPair, readKeyPair, signingKeyOf, type KeyPair } from "./keys.js";
 import { clientProfile, hostProfile, subjectName, type LeafProfile } from "./profiles.js";
-import { reissueReason, renewalWindowMs, type ExistingLeaf } from "./reuse.js";
+import { reissueReason, renewalDeadline, type ExistingLeaf } from "./reuse.js";
 import { pkiPaths, type CertifiedKey, type ClusterPki, type IssueReason, type PkiReport, type PkiRequest } from "./types.js";
+import { certificateUsage } from "./usage.js";
 
 type LeafKind = "host" | "client";
 
@@ -26,7 +28,8 @@ interface CaState {
   authority: CertificateAuthority;
   certPem: string;
   created: boolean;
-  writes: AtomicWrite[];
+  /** A new CA's key, to be put in place with its certificate (ca-files.ts). */
+  newKeyPem: string | undefined;
 }
 
 interface LeafState {
@@ -41,29 +44,49 @@ interface LeafState {
 
 /**
  * Makes or updates the PKI folder for the request and returns its PEMs (never the CA key).
- * Throws a UserError when the existing CA cannot be used as it is; nothing is written then.
+ * Throws a UserError when the existing CA cannot be used as it is, or a file is in the way;
+ * no key or certificate is written then. The caller holds the folder's lock (folder-lock.ts).
  */
 export async function ensurePki(req: PkiRequest): Promise<{ pki: ClusterPki; report: PkiReport; renewBy: Date }> {
   const leaves = leavesOf(req);
-  await makePrivateDirectory(req.dir);
-  await Promise.all(["hosts", "clients"].map((folder) => makePrivateDirectory(join(req.dir, folder))));
+  const notes: string[] = [];
+  const folders = [req.dir, join(req.dir, "hosts"), join(req.dir, "clients")];
+  for (const folder of folders) await assertFolderOrMissing(folder); // all before creating any
+  for (const folder of folders) await makePrivateDirectory(folder, notes);
+  await recoverStagedCa(req.dir, notes);
 
   // The CA and every leaf proceed concurrently, so all key generation overlaps; leaves wait for the CA only to sign.
-  const caReady = obtainCa(req);
-  const [ca, leafStates] = await Promise.all([caReady, Promise.all(leaves.map((leaf) => ensureLeaf(leaf, req, caReady)))]);
+  const caReady = obtainCa(req, notes);
+  const [ca, leafStates] = await Promise.all([caReady, Promise.all(leaves.map((leaf) => ensureLeaf(leaf, req, caReady, notes)))]);
+  notes.push(...cappedLeafNotes(ca, leafStates, req));
 
   // Leaves before the CA: if we stop half-way, the next run sees leaves of an unknown CA and re-issues them.
   await forEachLimited(leafStates, async (state) => {
     for (const write of state.writes) await writeFileAtomic(write);
   });
-  for (const write of ca.writes) await writeFileAtomic(write);
-  return { pki: clusterPki(ca, leafStates), report: report(ca, leafStates), renewBy: renewBy(ca, leafStates, req.validityDays) };
+  if (ca.newKeyPem !== undefined) {
+    const archived = await commitCa(req.dir, ca.newKeyPem, ca.certPem, req.replaceCa ? archiveStampOf(req.now) : undefined);
+    if (archived.length > 0) notes.push(`kept the replaced CA as ${archived.join(" and ")}`);
+  }
+  return { pki: clusterPki(ca, leafStates), report: report(ca, leafStates, notes), renewBy: renewBy(ca, leafStates, req.validityDays) };
 }
 
-/** The first moment a build has certificates to renew: the earliest renewal window, or the CA's expiry. */
+/** The first moment a build has certificates to renew: the earliest renewal deadline, or the CA's expiry. */
 function renewBy(ca: CaState, leafStates: LeafState[], validityDays: number): Date {
-  const leafDeadlines = leafStates.map((state) => state.notAfter.getTime() - renewalWindowMs(validityDays));
-  return new Date(Math.min(ca.authority.cert.notAfter.getTime(), ...leafDeadlines));
+  const caNotAfter = ca.authority.cert.notAfter;
+  const leafDeadlines = leafStates.map((state) => renewalDeadline(state.notAfter, caNotAfter, validityDays).getTime());
+  return new Date(Math.min(caNotAfter.getTime(), ...leafDeadlines));
+}
+
+/** Certificates end no later than their CA: say so when that cut the validity asked for. */
+function cappedLeafNotes(ca: CaState, leafStates: LeafState[], req: PkiRequest): string[] {
+  const caNotAfter = ca.authority.cert.notAfter;
+  const cut = leafStates.some((state) => state.reason !== undefined) && caNotAfter.getTime() < req.now.getTime() + req.validityDays * DAY_MS;
+  if (!cut) return [];
+  return [
+    `The CA in ${req.dir} expires on ${caNotAfter.toISOString()}, sooner than the ${req.validityDays} days tls.validityDays asks for: ` +
+      `the certificates issued now end with it. Before then, run with --replace-ca to make a new CA (every host then needs its new artifacts).`,
+  ];
 }
 
 function leavesOf(req: PkiRequest): Leaf[] {
@@ -95,12 +118,15 @@ function assertUniqueNames(leaves: Leaf[]): void {
   }
 }
 
-async function obtainCa(req: PkiRequest): Promise<CaState> {
+async function obtainCa(req: PkiRequest, notes: string[]): Promise<CaState> {
   const certPath = join(req.dir, pkiPaths.caCert);
   const keyPath = join(req.dir, pkiPaths.caKey);
   const [certPem, keyPem] = await Promise.all([readIfExists(certPath), readIfExists(keyPath)]);
   if (!req.replaceCa) {
-    if (certPem !== undefined && keyPem !== undefined) return loadCa(certPem, keyPem, req.dir);
+    if (certPem !== undefined && keyPem !== undefined) {
+      await keepKeyPrivate(keyPath, notes);
+      return loadCa(certPem, keyPem, req);
+    }
     if (certPem !== undefined || keyPem !== undefined) {
       const [present, missing] = certPem !== undefined ? [certPath, keyPath] : [keyPath, certPath];
       throw new UserError(
@@ -109,30 +135,48 @@ async function obtainCa(req: PkiRequest): Promise<CaState> {
       );
     }
   }
-  return newCa(req, certPath, keyPath);
+  return newCa(req);
 }
 
 /** An existing CA is never replaced silently: anything wrong with it is for the user to decide. */
-function loadCa(certPem: string, keyPem: string, dir: string): CaState {
-  const replaceHint = `Fix it, or run with --replace-ca to make a new CA (which re-issues every certificate).`;
+function loadCa(certPem: string, keyPem: string, req: PkiRequest): CaState {
+  const certPath = join(req.dir, pkiPaths.caCert);
+  const keyPath = join(req.dir, pkiPaths.caKey);
+  const replaceHint = `Fix it, or run with --replace-ca to make a new CA (which re-issues every certificate; the old CA is kept as ca.<date>.crt/.key).`;
   let cert: CertificateFacts;
   let key: KeyPair;
   try {
     cert = readCertificate(certPem);
-    key = readKeyPair(keyPem);
+    certificateUsage(cert);
   } catch (error) {
-    throw new UserError(`Cannot read the CA in ${dir}: ${(error as Error).message}. ${replaceHint}`);
+    throw new UserError(`${certPath} is damaged (not a PEM certificate: ${(error as Error).message}). ${replaceHint}`);
+  }
+  try {
+    key = readKeyPair(keyPem);
+  } catch {
+    throw new UserError(`${keyPath} is damaged (not a PEM private key). ${replaceHint}`);
   }
   if (key.algorithm === undefined) {
-    throw new UserError(`${join(dir, pkiPaths.caKey)} is not an ECDSA P-256, RSA 2048 or RSA 4096 key. ${replaceHint}`);
+    throw new UserError(`${keyPath} is not an ECDSA P-256, RSA 2048 or RSA 4096 key. ${replaceHint}`);
   }
   if (!cert.spki.equals(key.spki)) {
-    throw new UserError(`${join(dir, pkiPaths.caKey)} is not the key of ${join(dir, pkiPaths.caCert)}. ${replaceHint}`);
+    throw new UserError(`${keyPath} is not the key of ${certPath}. ${replaceHint}`);
   }
-  return { authority: { cert, signingKey: signingKeyOf(keyPem) }, certPem, created: false, writes: [] };
+  const usage = certificateUsage(cert);
+  if (!usage.ca) throw new UserError(`${certPath} is not a CA certificate (its basic constraints do not say CA:TRUE), so nothing it signs would verify. ${replaceHint}`);
+  if (!usage.keyUsages?.includes("keyCertSign")) {
+    throw new UserError(`${certPath} may not sign certificates (its key usage has no keyCertSign), so nothing it signs would verify. ${replaceHint}`);
+  }
+  if (req.now.getTime() >= cert.notAfter.getTime()) {
+    throw new UserError(
+      `The CA ${certPath} expired on ${cert.notAfter.toISOString()}: nothing it signs is valid. Run with --replace-ca to make a new CA ` +
+        `(the old one is kept as ca.<date>.crt/.key; every certificate is re-issued, and every host needs its new artifacts).`,
+    );
+  }
+  return { authority: { cert, signingKey: signingKeyOf(keyPem) }, certPem, created: false, newKeyPem: undefined };
 }
 
-async function newCa(req: PkiRequest, certPath: string, keyPath: string): Promise<CaState> {
+async function newCa(req: PkiRequest): Promise<CaState> {
   const key = await generateKeyPair(req.algorithm);
   const signingKey = signingKeyOf(key.pem);
   const certPem = await createCa({
@@ -142,26 +186,23 @@ async function newCa(req: PkiRequest, certPath: string, keyPath: string): Promis
     now: req.now,
     validityDays: req.caValidityDays,
   });
-  return {
-    authority: { cert: readCertificate(certPem), signingKey },
-    certPem,
-    created: true,
-    writes: [privateWrite(keyPath, key.pem), publicWrite(certPath, certPem)],
-  };
+  return { authority: { cert: readCertificate(certPem), signingKey }, certPem, created: true, newKeyPem: key.pem };
 }
 
-/** Keys and certificates get exactly their mode and reach the disk before they replace the old ones. */
-const privateWrite = (path: string, contents: string): AtomicWrite => ({ path, contents, mode: PRIVATE_FILE_MODE, exactMode: true, durable: true });
-const publicWrite = (path: string, contents: string): AtomicWrite => ({ path, contents, mode: PUBLIC_FILE_MODE, exactMode: true, durable: true });
-
-async function ensureLeaf(leaf: Leaf, req: PkiRequest, caReady: Promise<CaState>): Promise<LeafState> {
+async function ensureLeaf(leaf: Leaf, req: PkiRequest, caReady: Promise<CaState>, notes: string[]): Promise<LeafState> {
   const [certPem, keyPem] = await Promise.all([readIfExists(leaf.certPath), readIfExists(leaf.keyPath)]);
+  if (keyPem !== undefined) await keepKeyPrivate(leaf.keyPath, notes);
   const existingKey = keyPem === undefined ? undefined : readableKeyPair(keyPem);
   const existingCert = certPem === undefined ? undefined : readableCertificate(certPem);
+  if (keyPem !== undefined && existingKey === undefined) notes.push(`${leaf.keyPath} is damaged (not a PEM private key): replaced by a new key and certificate.`);
+  if (certPem !== undefined && existingCert === undefined) notes.push(`${leaf.certPath} is damaged (not a PEM certificate): issued again.`);
   const [ca, key] = await Promise.all([caReady, leafKey(existingKey, req)]);
   // Every path below a generated key issues a certificate, so a new key is never thrown away:
   // a missing or unreadable key means no existing leaf, another algorithm means a reason.
-  if (existingKey === undefined || existingCert === undefined) return issueLeaf(leaf, req, ca, key, "new");
+  if (existingKey === undefined || existingCert === undefined) {
+    const damaged = (keyPem !== undefined && existingKey === undefined) || (certPem !== undefined && existingCert === undefined);
+    return issueLeaf(leaf, req, ca, key, damaged ? "damaged" : "new");
+  }
   if (ca.created) return issueLeaf(leaf, req, ca, key, "new CA");
   const existing: ExistingLeaf = { cert: existingCert, key: existingKey };
   const reason = reissueReason(existing, {
@@ -200,7 +241,7 @@ async function issueLeaf(leaf: Leaf, req: PkiRequest, ca: CaState, key: LeafKey,
   return { leaf, files: { certPem, keyPem: key.pem }, reason, writes, notAfter: readCertificate(certPem).notAfter };
 }
 
-/** Unreadable files count as missing: there is nothing to keep, and the leaf is issued anew. */
+/** Unreadable files hold nothing to keep: the leaf is issued anew (and reported as damaged). */
 function readableKeyPair(pem: string): KeyPair | undefined {
   try {
     return readKeyPair(pem);
@@ -211,7 +252,9 @@ function readableKeyPair(pem: string): KeyPair | undefined {
 
 function readableCertificate(pem: string): CertificateFacts | undefined {
   try {
-    return readCertificate(pem);
+    const cert = readCertificate(pem);
+    certificateUsage(cert); // extensions that cannot be decoded are damage too
+    return cert;
   } catch {
     return undefined;
   }
@@ -223,8 +266,8 @@ function clusterPki(ca: CaState, leafStates: LeafState[]): ClusterPki {
   return { caCertPem: ca.certPem, hosts: filesOf("host"), clients: filesOf("client") };
 }
 
-function report(ca: CaState, leafStates: LeafState[]): PkiReport {
-  const result: PkiReport = { caCreated: ca.created, issued: [], reused: [] };
+function report(ca: CaState, leafStates: LeafState[], notes: string[]): PkiReport {
+  const result: PkiReport = { caCreated: ca.created, issued: [], reused: [], notes };
   for (const { leaf, reason } of leafStates) {
     if (reason === undefined) result.reused.push({ kind: leaf.kind, name: leaf.name });
     else result.issued.push({ kind: leaf.kind, name: leaf.name, reason });

@@ -1,9 +1,23 @@
 // What a host or client certificate must say: subject, subject alternative names and purposes.
 // Used both to issue a certificate and to tell whether an existing one still says the same.
+import { isRsa } from "./keys.js";
 import type { NameAttribute, SubjectAltNames } from "./names.js";
-import type { HostIdentity, SubjectFields } from "./types.js";
+import type { HostIdentity, KeyAlgorithm, SubjectFields } from "./types.js";
 
 export type ExtendedKeyUsage = "serverAuth" | "clientAuth";
+
+export const EXTENDED_KEY_USAGE_OIDS: Record<ExtendedKeyUsage, string> = { serverAuth: "1.3.6.1.5.5.7.3.1", clientAuth: "1.3.6.1.5.5.7.3.2" };
+
+/** The key usages etcdboot puts in certificates (names as in RFC 5280 4.2.1.3). */
+export type KeyUsageName = "digitalSignature" | "keyEncipherment" | "keyCertSign" | "crlSign";
+
+/** A CA signs certificates and CRLs. */
+export const CA_KEY_USAGES: readonly KeyUsageName[] = ["digitalSignature", "keyCertSign", "crlSign"];
+
+/** keyEncipherment only means something for RSA (key transport); ECDSA keys just sign. */
+export function leafKeyUsages(algorithm: KeyAlgorithm): KeyUsageName[] {
+  return isRsa(algorithm) ? ["digitalSignature", "keyEncipherment"] : ["digitalSignature"];
+}
 
 export interface LeafProfile {
   subject: NameAttribute[];

@@ -50,18 +50,26 @@ export interface PkiRequest {
   replaceCa: boolean;
 }
 
-export type IssueReason = "new" | "names changed" | "expires soon" | "algorithm changed" | "other CA" | "new CA";
+export type IssueReason = "new" | "names changed" | "expires soon" | "algorithm changed" | "other CA" | "new CA" | "usage changed" | "damaged";
 
 export interface PkiReport {
   caCreated: boolean;
   issued: { kind: "host" | "client"; name: string; reason: IssueReason }[];
   reused: { kind: "host" | "client"; name: string }[];
+  /** What the build repaired or decided on its own and the user should know (tightened modes, a kept old CA, damaged files). */
+  notes: string[];
 }
 
 /** Paths inside the PKI folder (relative to PkiRequest.dir). */
 export const pkiPaths = {
   caCert: "ca.crt",
   caKey: "ca.key",
+  /** A new CA is written here first, then renamed into place (see ca-files.ts). */
+  stagedCaCert: "ca.crt.staged",
+  stagedCaKey: "ca.key.staged",
+  /** Where --replace-ca keeps the CA it replaces (stamp: its UTC date and time). */
+  archivedCaCert: (stamp: string) => `ca.${stamp}.crt`,
+  archivedCaKey: (stamp: string) => `ca.${stamp}.key`,
   hostCert: (name: string) => `hosts/${name}.crt`,
   hostKey: (name: string) => `hosts/${name}.key`,
   clientCert: (name: string) => `clients/${name}.crt`,

@@ -2,7 +2,7 @@
 // reads or writes, or the clock reaching a renewal, makes it a full build again.
 
 import assert from "node:assert/strict";
-import { readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { existsSync } from "node:fs";
@@ -62,6 +62,16 @@ describe("up-to-date builds", () => {
     assert.match(result.out, /issued host certificate etcd-2 \(new\)/);
   });
 
+  test("a PKI key opened to others (same bytes, another mode): the full build makes it private again and says so", async () => {
+    const { dir, args } = await builtCluster();
+    const key = join(dir, "pki", "lab", "ca.key");
+    await chmod(key, 0o644);
+    const result = await runCli(args);
+    assert.equal(result.code, 0, result.err);
+    assert.match(result.out, new RegExp(`${key} was open to other users \\(mode 0644\\): made private \\(0600\\)`));
+    assert.equal((await stat(key)).mode & 0o777, 0o600);
+  });
+
   test("the spec edited: the full build follows it", async () => {
     const { spec, args, hostFile } = await builtCluster();
     await writeFile(spec, (await readFile(spec, "utf8")).replace("192.168.2.52", "192.168.2.62"));
@@ -97,7 +107,7 @@ describe("up-to-date builds", () => {
     const result = await runCli(args);
     assert.equal(result.code, 0, result.err);
     assert.match(result.out, /is up to date$/);
-    assert.deepEqual(JSON.parse(await readFile(join(stamps, (await readdir(stamps))[0] ?? ""), "utf8")).stampVersion, 1);
+    assert.deepEqual(JSON.parse(await readFile(join(stamps, (await readdir(stamps))[0] ?? ""), "utf8")).stampVersion, 2);
   });
 
   test("the stamp covers each runtime dependency's package.json, found where Node finds it", async () => {

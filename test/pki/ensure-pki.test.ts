@@ -87,10 +87,31 @@ function assertEveryLeafVerifies(dir: string, caCertPath = join(dir, pkiPaths.ca
   }
 }
 
+/** A PKI folder holding a CA and etcd-1's key and certificate made by cfssl with the given key and usages. */
+async function cfsslPki(t: TestContext, key: { algo: string; size: number }, usages: string[], algorithm: "rsa-2048" | "ecdsa-p256") {
+  const work = await temporaryDirectory(t);
+  const names = [{ C: "DE", O: "Acme" }];
+  await writeFile(join(work, "ca-csr.json"), JSON.stringify({ CN: "demo etcd CA", key, names }));
+  const hosts = ["etcd-1", "etcd-1.example.com", "localhost", "10.0.0.1", "127.0.0.1"];
+  await writeFile(join(work, "etcd-1-csr.json"), JSON.stringify({ CN: "etcd-1", hosts, key, names }));
+  await writeFile(join(work, "ca-config.json"), JSON.stringify({ signing: { default: { usages, expiry: "87600h" } } }));
+  const sh = (script: string) => execFileSync("sh", ["-c", script], { cwd: work, stdio: "pipe" });
+  sh("cfssl gencert -initca ca-csr.json | cfssljson -bare ca");
+  sh("cfssl gencert -ca ca.pem -ca-key ca-key.pem -config ca-config.json etcd-1-csr.json | cfssljson -bare etcd-1");
+
+  const dir = join(work, "pki", "demo");
+  await mkdir(join(dir, "hosts"), { recursive: true });
+  for (const [from, to] of [["ca.pem", pkiPaths.caCert], ["ca-key.pem", pkiPaths.caKey], ["etcd-1.pem", pkiPaths.hostCert("etcd-1")], ["etcd-1-key.pem", pkiPaths.hostKey("etcd-1")]]) {
+    await copyFile(join(work, from as string), join(dir, to as string));
+  }
+  // cfssl's certificates are dated by the machine's clock, so this run is too.
+  return { dir, req: pkiRequest(dir, { now: new Date(), algorithm }) };
+}
+
 describe("ensurePki", () => {
   test("first run: the CA and every key and certificate, in private folders", async (t) => {
     const { dir, report, pki } = await firstRun(t);
-    assert.deepEqual(report, { caCreated: true, issued: allIssued("new"), reused: [] });
+    assert.deepEqual(report, { caCreated: true, issued: allIssued("new"), reused: [], notes: [] });
     assert.deepEqual([...(await snapshot(dir)).keys()].sort(), [...ALL_FILES].sort(), "no temporary files are left");
 
     for (const folder of [dir, join(dir, "hosts"), join(dir, "clients")]) assert.equal(await modeOf(folder), 0o700, folder);
@@ -135,7 +156,7 @@ describe("ensurePki", () => {
     const { dir, req, pki } = await firstRun(t);
     const before = await snapshot(dir);
     const again = await ensurePki(req);
-    assert.deepEqual(again.report, { caCreated: false, issued: [], reused: allReused });
+    assert.deepEqual(again.report, { caCreated: false, issued: [], reused: allReused, notes: [] });
     assert.deepEqual(changedFiles(before, await snapshot(dir)), []);
     assert.deepEqual(again.pki, pki);
   });
@@ -162,29 +183,40 @@ describe("ensurePki", () => {
 
     const later = new Date(FIXED_NOW.getTime() + (365 - 29) * DAY_MS);
     const { report } = await ensurePki({ ...req, now: later });
-    assert.deepEqual(report, { caCreated: false, issued: allIssued("expires soon"), reused: [] });
+    assert.deepEqual(report, { caCreated: false, issued: allIssued("expires soon"), reused: [], notes: [] });
     assert.deepEqual(changedFiles(before, await snapshot(dir)), [...LEAF_CERTS].sort());
     assert.equal(certificateDates(join(dir, pkiPaths.hostCert("etcd-1"))).notBefore.getTime(), later.getTime() - DAY_MS);
     assertEveryLeafVerifies(dir, undefined, later);
   });
 
-  test("replaceCa: a new CA, every leaf re-issued ('new CA') for its key", async (t) => {
+  test("replaceCa: a new CA, every leaf re-issued ('new CA') for its key; the old CA kept under its date", async (t) => {
     const { dir, req } = await firstRun(t);
-    const oldCaPath = join(dir, "..", "old-ca.crt");
-    await copyFile(join(dir, pkiPaths.caCert), oldCaPath);
+    const oldCa = await readFile(join(dir, pkiPaths.caCert), "utf8");
+    const oldKey = await readFile(join(dir, pkiPaths.caKey), "utf8");
     const before = await snapshot(dir);
     const { report } = await ensurePki({ ...req, replaceCa: true });
-    assert.deepEqual(report, { caCreated: true, issued: allIssued("new CA"), reused: [] });
-    assert.deepEqual(changedFiles(before, await snapshot(dir)), [pkiPaths.caCert, pkiPaths.caKey, ...LEAF_CERTS].sort());
+    const [keptCert, keptKey] = [join(dir, "ca.20250301T120000Z.crt"), join(dir, "ca.20250301T120000Z.key")];
+    assert.deepEqual(report, { caCreated: true, issued: allIssued("new CA"), reused: [], notes: [`kept the replaced CA as ${keptCert} and ${keptKey}`] });
+    assert.deepEqual(changedFiles(before, await snapshot(dir)), [pkiPaths.caCert, pkiPaths.caKey, "ca.20250301T120000Z.crt", "ca.20250301T120000Z.key", ...LEAF_CERTS].sort());
+    assert.equal(await readFile(keptCert, "utf8"), oldCa);
+    assert.equal(await readFile(keptKey, "utf8"), oldKey);
+    assert.equal(await modeOf(keptKey), 0o600);
+    assert.equal(publicKeyOfCertificate(join(dir, pkiPaths.caCert)), publicKeyOfPrivateKey(join(dir, pkiPaths.caKey)));
     assertEveryLeafVerifies(dir);
-    assert.notEqual(verifyChain(oldCaPath, join(dir, pkiPaths.hostCert("etcd-1"))).status, 0);
+    assert.notEqual(verifyChain(keptCert, join(dir, pkiPaths.hostCert("etcd-1"))).status, 0);
+
+    // A second replacement at the same clock keeps both old CAs.
+    const secondCa = await readFile(join(dir, pkiPaths.caCert), "utf8");
+    await ensurePki({ ...req, replaceCa: true });
+    assert.equal(await readFile(join(dir, "ca.20250301T120000Z-2.crt"), "utf8"), secondCa);
+    assert.equal(await readFile(keptCert, "utf8"), oldCa);
   });
 
   test("another algorithm: new keys and certificates ('algorithm changed'); the CA stays", async (t) => {
     const { dir, req } = await firstRun(t);
     const before = await snapshot(dir);
     const { report } = await ensurePki({ ...req, algorithm: "rsa-2048" });
-    assert.deepEqual(report, { caCreated: false, issued: allIssued("algorithm changed"), reused: [] });
+    assert.deepEqual(report, { caCreated: false, issued: allIssued("algorithm changed"), reused: [], notes: [] });
     assert.deepEqual(changedFiles(before, await snapshot(dir)), [...LEAF_CERTS, ...LEAF_KEYS].sort());
     assert.match(openssl("pkey", "-in", join(dir, pkiPaths.hostKey("etcd-1")), "-noout", "-text"), /Private-Key: \(2048 bit/);
     assert.equal(await modeOf(join(dir, pkiPaths.hostKey("etcd-1"))), 0o600);
@@ -232,25 +264,8 @@ describe("ensurePki", () => {
 
   test("a CA and a host certificate made by cfssl (the runbooks' way) are adopted: that host kept, the rest chain to the cfssl CA", async (t) => {
     if (!requirePrerequisites(t, { commands: ["cfssl", "cfssljson"] })) return;
-    const work = await temporaryDirectory(t);
-    const names = [{ C: "DE", O: "Acme" }];
-    const key = { algo: "ecdsa", size: 256 };
-    await writeFile(join(work, "ca-csr.json"), JSON.stringify({ CN: "demo etcd CA", key, names }));
-    const hosts = ["etcd-1", "etcd-1.example.com", "localhost", "10.0.0.1", "127.0.0.1"];
-    await writeFile(join(work, "etcd-1-csr.json"), JSON.stringify({ CN: "etcd-1", hosts, key, names }));
-    const profile = { usages: ["signing", "key encipherment", "server auth", "client auth"], expiry: "87600h" };
-    await writeFile(join(work, "ca-config.json"), JSON.stringify({ signing: { default: profile } }));
-    const sh = (script: string) => execFileSync("sh", ["-c", script], { cwd: work, stdio: "pipe" });
-    sh("cfssl gencert -initca ca-csr.json | cfssljson -bare ca");
-    sh("cfssl gencert -ca ca.pem -ca-key ca-key.pem -config ca-config.json etcd-1-csr.json | cfssljson -bare etcd-1");
-
-    const dir = join(work, "pki", "demo");
-    await mkdir(join(dir, "hosts"), { recursive: true });
-    for (const [from, to] of [["ca.pem", pkiPaths.caCert], ["ca-key.pem", pkiPaths.caKey], ["etcd-1.pem", pkiPaths.hostCert("etcd-1")], ["etcd-1-key.pem", pkiPaths.hostKey("etcd-1")]]) {
-      await copyFile(join(work, from as string), join(dir, to as string));
-    }
-    // cfssl's certificates are dated by the machine's clock, so this run is too.
-    const req = pkiRequest(dir, { now: new Date() });
+    // The runbooks' profile on their RSA keys is exactly what etcdboot issues for rsa-2048.
+    const { dir, req } = await cfsslPki(t, { algo: "rsa", size: 2048 }, ["signing", "key encipherment", "server auth", "client auth"], "rsa-2048");
     const { report } = await ensurePki(req);
     assert.equal(report.caCreated, false);
     assert.deepEqual(report.reused, [{ kind: "host", name: "etcd-1" }]);
@@ -259,6 +274,20 @@ describe("ensurePki", () => {
     const caKeyId = certificateExtensions(join(dir, pkiPaths.caCert)).get("Subject Key Identifier")?.value;
     assert.equal(certificateExtensions(join(dir, pkiPaths.hostCert("etcd-2"))).get("Authority Key Identifier")?.value, caKeyId);
     assert.equal((await ensurePki(req)).report.issued.length, 0);
+  });
+
+  test("a cfssl host certificate with serverAuth only (etcd's peers need clientAuth too) is re-issued ('usage changed') for its key", async (t) => {
+    if (!requirePrerequisites(t, { commands: ["cfssl", "cfssljson"] })) return;
+    const { dir, req } = await cfsslPki(t, { algo: "ecdsa", size: 256 }, ["signing", "server auth"], "ecdsa-p256");
+    const keyBefore = await readFile(join(dir, pkiPaths.hostKey("etcd-1")), "utf8");
+    const { report } = await ensurePki(req);
+    assert.deepEqual(report.issued[0], { kind: "host", name: "etcd-1", reason: "usage changed" });
+    assert.equal(await readFile(join(dir, pkiPaths.hostKey("etcd-1")), "utf8"), keyBefore, "the key is kept");
+    const usages = certificateExtensions(join(dir, pkiPaths.hostCert("etcd-1")));
+    assert.equal(usages.get("Extended Key Usage")?.value, "TLS Web Server Authentication, TLS Web Client Authentication");
+    assert.equal(usages.get("Key Usage")?.value, "Digital Signature");
+    assertEveryLeafVerifies(dir, join(dir, pkiPaths.caCert), req.now);
+    assert.equal((await ensurePki(req)).report.issued.length, 0, "re-issued once, then kept");
   });
 
   test("a ca.key that is not ca.crt's key is refused, not replaced", async (t) => {
