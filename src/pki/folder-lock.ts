@@ -17,6 +17,7 @@ import { hostname } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { UserError } from "../errors.js";
+import { cleanUpOnExit } from "../write/exit-cleanup.js";
 
 const DEFAULT_WAIT_MS = 30_000;
 const POLL_MS = 50;
@@ -227,52 +228,18 @@ function isPidAlive(pid: number): boolean {
 
 // --- Held locks: released on every way out of the process ---------------------------------------
 
-const held = new Map<string, string>();
-const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
-
 function hold(path: string, text: string): FolderLock {
-  held.set(path, text);
-  if (held.size === 1) listenForExit();
+  // Ours unless someone removed it by hand: then it is not ours to remove.
+  const forget = cleanUpOnExit(() => {
+    if (readFileSync(path, "utf8") === text) unlinkSync(path);
+  });
   let released = false;
   return {
     async release() {
       if (released) return;
       released = true;
-      held.delete(path);
-      if (held.size === 0) stopListening();
-      // Ours unless someone removed it by hand: then it is not ours to remove.
+      forget();
       if ((await readIfPresent(path)) === text) await unlink(path).catch(ignoreMissing);
     },
   };
-}
-
-function releaseAllNow(): void {
-  for (const [path, text] of held) {
-    try {
-      if (readFileSync(path, "utf8") === text) unlinkSync(path);
-    } catch {
-      // already gone
-    }
-  }
-  held.clear();
-}
-
-function onSignal(signal: NodeJS.Signals): void {
-  releaseAllNow();
-  stopListening();
-  process.kill(process.pid, signal); // now without our listener: the default action ends the process
-}
-
-function onExit(): void {
-  releaseAllNow();
-}
-
-function listenForExit(): void {
-  for (const signal of SIGNALS) process.on(signal, onSignal);
-  process.on("exit", onExit);
-}
-
-function stopListening(): void {
-  for (const signal of SIGNALS) process.off(signal, onSignal);
-  process.off("exit", onExit);
 }

@@ -3,25 +3,19 @@
 
 import { mkdtempSync, rmSync } from "node:fs";
 import { rm } from "node:fs/promises";
-import { constants, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-
-const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+import { cleanUpOnExit } from "./exit-cleanup.js";
 
 /** Runs use(folder) with a fresh 0700 folder in the temp dir, removed on every way out. */
 export async function withScratchFolder<T>(prefix: string, use: (folder: string) => Promise<T>): Promise<T> {
-  // Made synchronously, in the same tick as the handlers: no signal can arrive between the two.
+  // Made synchronously, in the same tick as the cleanup is registered: no signal can arrive between the two.
   const folder = mkdtempSync(join(tmpdir(), prefix)); // mkdtemp makes it 0700
-  // Synchronous: the process ends right after, with the usual exit code for the signal (130 for SIGINT, 143 for SIGTERM).
-  const onSignal = (signal: NodeJS.Signals) => {
-    rmSync(folder, { recursive: true, force: true });
-    process.exit(128 + constants.signals[signal]);
-  };
-  for (const signal of SIGNALS) process.on(signal, onSignal);
+  const forget = cleanUpOnExit(() => rmSync(folder, { recursive: true, force: true }));
   try {
     return await use(folder);
   } finally {
-    await rm(folder, { recursive: true, force: true }); // still under the handlers: a signal now removes it too
-    for (const signal of SIGNALS) process.off(signal, onSignal);
+    await rm(folder, { recursive: true, force: true }); // still registered: a signal now removes it too
+    forget();
   }
 }
