@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { before, describe, test } from "node:test";
 import { createTestNetwork } from "../harness/netns.js";
 import { requirePrerequisites } from "../harness/prerequisites.js";
-import { REPO, runCli, tempDir } from "../support.js";
+import { pemArmour, REPO, runCli, tempDir } from "../support.js";
 
 interface BadInput {
   argv: string[];
@@ -78,7 +78,7 @@ describe("bad input never ends in an internal error or a stack trace", () => {
     for (const argv of commands(spec, missingKey).slice(1)) await assertClearError({ argv, code: 1, says: /admin\.key is missing: run etcdboot build/ });
     const otherKey = await pkiWith("other-key", "clients/admin.key", await readFile(join(pki(), "bad", "hosts", "a.key"), "utf8"));
     await assertClearError({ argv: commands(spec, otherKey)[1]!, code: 1, says: /admin\.key is not the key of .*admin\.crt/ });
-    const garbledKey = await pkiWith("garbled-key", "clients/admin.key", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
+    const garbledKey = await pkiWith("garbled-key", "clients/admin.key", pemArmour("AAAA"));
     await assertClearError({ argv: commands(spec, garbledKey)[2]!, code: 1, says: /admin\.key is damaged/ });
   });
 

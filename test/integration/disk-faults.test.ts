@@ -91,7 +91,7 @@ async function fillUp(dir: string, free: number): Promise<void> {
 /** Carries a private key: user-data in clear, an overlay inside its gzip. */
 function carriesKey(path: string, bytes: Buffer): boolean {
   const text = path.endsWith(".gz") ? gunzipSync(bytes).toString("latin1") : bytes.toString("latin1");
-  return text.includes("PRIVATE KEY-----");
+  return /-{5}BEGIN (EC |RSA )?PRIVATE KEY-{5}/.test(text);
 }
 
 async function assertOutputModes(outputDir: string, umask: number, when: string): Promise<void> {

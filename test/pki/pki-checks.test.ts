@@ -9,6 +9,7 @@ import { UserError } from "../../src/errors.js";
 import { ensurePki } from "../../src/pki/ensure-pki.js";
 import { pkiPaths } from "../../src/pki/types.js";
 import { certificateDates, DAY_MS, FIXED_NOW, openssl, pkiRequest, publicKeyOfCertificate, publicKeyOfPrivateKey, temporaryDirectory, verifyChain } from "./helpers.js";
+import { pemArmour } from "../support.js";
 
 const LEAF_CERTS = [pkiPaths.hostCert("etcd-1"), pkiPaths.hostCert("etcd-2"), pkiPaths.clientCert("admin")];
 
@@ -169,7 +170,7 @@ describe("PKI file faults: a clear error or a named repair, never a half-written
     const { dir, req } = await builtPki(t);
     const hostKey = join(dir, pkiPaths.hostKey("etcd-1"));
     const clientCert = join(dir, pkiPaths.clientCert("admin"));
-    await writeFile(hostKey, "-----BEGIN PRIVATE KEY-----\nMIGH\n-----END PRIVATE KEY-----\n");
+    await writeFile(hostKey, pemArmour("MIGH"));
     await writeFile(clientCert, "garbage");
     const clientKeyBefore = await readFile(join(dir, pkiPaths.clientKey("admin")), "utf8");
     const { report } = await ensurePki(req);
