@@ -8,12 +8,13 @@
 
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
+import { readdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { versions } from "node:process";
 import { lockPathFor } from "../lock/lock-path.js";
 import { lockFolder } from "../pki/folder-lock.js";
 import { CODE_DIR, PACKAGE_DIR, PROFILES_DIR } from "../paths.js";
+import { makeFolders } from "../write/make-folders.js";
 
 /** What `etcdboot build` reports; an up-to-date build repeats the last one's (nothing was written). */
 export interface BuildSummary {
@@ -134,7 +135,7 @@ export async function writeStamp(req: StampRequest, summary: BuildSummary, renew
   const stamp: Stamp = { stampVersion: STAMP_VERSION, request, fingerprint: await fingerprint(req, summary), renewBy: renewBy.toISOString(), summary };
   const path = stampPath(req, request);
   try {
-    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    await makeFolders(dirname(path), 0o700);
     await writeFile(`${path}.tmp`, `${JSON.stringify(stamp)}\n`, { mode: 0o600 });
     await rename(`${path}.tmp`, path);
   } catch {

@@ -1,8 +1,9 @@
 // The file I/O the PKI needs beyond atomic writes (src/write/atomic-file.ts): optional reads,
 // private folders and keys (made private when found open to others), and what is in the way.
 import { constants } from "node:fs";
-import { chmod, lstat, mkdir, open, stat } from "node:fs/promises";
+import { chmod, lstat, open, stat } from "node:fs/promises";
 import { UserError } from "../errors.js";
+import { makeFolders } from "../write/make-folders.js";
 
 export const PRIVATE_DIR_MODE = 0o700;
 export const PRIVATE_FILE_MODE = 0o600;
@@ -62,7 +63,7 @@ export async function assertFolderOrMissing(path: string): Promise<void> {
  */
 export async function makePrivateDirectory(path: string, notes: string[]): Promise<void> {
   await assertFolderOrMissing(path);
-  await mkdir(path, { recursive: true, mode: PRIVATE_DIR_MODE });
+  await makeFolders(path, PRIVATE_DIR_MODE);
   await keepPrivate(path, PRIVATE_DIR_MODE, notes);
 }
 

@@ -12,12 +12,13 @@
 
 import { createHash, randomBytes } from "node:crypto";
 import { readFileSync, unlinkSync } from "node:fs";
-import { link, mkdir, readdir, readFile, unlink, writeFile } from "node:fs/promises";
+import { link, readdir, readFile, unlink, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { UserError } from "../errors.js";
 import { cleanUpOnExit } from "../write/exit-cleanup.js";
+import { makeFolders } from "../write/make-folders.js";
 
 const DEFAULT_WAIT_MS = 30_000;
 const POLL_MS = 50;
@@ -105,7 +106,7 @@ function lockedError(folder: string, path: string, holder: LockRecord | undefine
 /** The parent folder (the PKI root) is private like the PKI; a file in its way is the user's to fix. */
 async function createLockParent(parent: string): Promise<void> {
   try {
-    await mkdir(parent, { recursive: true, mode: 0o700 });
+    await makeFolders(parent, 0o700);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOTDIR" || code === "EEXIST") throw new UserError(`${parent} is not a folder: move the file away, or choose another folder with --pki.`);

@@ -6,9 +6,10 @@
 // verified file or nothing; two processes storing the same blob both rename identical bytes.
 
 import { randomUUID } from "node:crypto";
-import { chmod, mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { SHA256_HEX, sha256Hex, sha256OfFile } from "./hash.js";
+import { makeFolders } from "../write/make-folders.js";
 
 /** Temp files older than this were left by a process that died; nobody will finish them. */
 const ABANDONED_AFTER_MS = 24 * 60 * 60 * 1000;
@@ -43,7 +44,7 @@ export class ReleaseCache {
   /** A fresh path for a download in progress; the caller creates the file and removes it on failure. */
   async newTempPath(): Promise<string> {
     const tmp = join(this.dir, "tmp");
-    await mkdir(tmp, { recursive: true });
+    await makeFolders(tmp);
     return join(tmp, `${randomUUID()}.part`);
   }
 
@@ -51,7 +52,7 @@ export class ReleaseCache {
   async addFile(tempPath: string, sha256: string, url: string): Promise<string> {
     const path = this.blobPath(sha256);
     await chmod(tempPath, 0o444);
-    await mkdir(join(this.dir, "sha256"), { recursive: true });
+    await makeFolders(join(this.dir, "sha256"));
     await rename(tempPath, path);
     await this.remember(url, sha256);
     return path;
@@ -71,7 +72,7 @@ export class ReleaseCache {
     const tempPath = await this.newTempPath();
     try {
       await writeFile(tempPath, `${sha256}\n${url}\n`, { flag: "wx" });
-      await mkdir(join(this.dir, "urls"), { recursive: true });
+      await makeFolders(join(this.dir, "urls"));
       await rename(tempPath, this.indexPath(url));
     } finally {
       await rm(tempPath, { force: true });

@@ -13,6 +13,7 @@ import { writeFileAtomic, writeNewFile } from "./atomic-file.js";
 import { withPathReplaced } from "./error-paths.js";
 import { assertFolderOrAbsent } from "./folder-checks.js";
 import { forEachLimited } from "./concurrency.js";
+import { makeFolders } from "./make-folders.js";
 
 /** Public output: the umask applies, as to any file the user makes. */
 const OUTPUT_FILE_MODE = 0o644;
@@ -72,9 +73,9 @@ async function replaceWithStaged(dir: string, files: OutputFile[], reusable: Rea
   const staging = `${dir}${STAGING_MARK}${process.pid}`;
   await rm(staging, { recursive: true, force: true });
   try {
-    await mkdir(dirname(dir), { recursive: true });
+    await makeFolders(dirname(dir));
     await mkdir(staging);
-    await makeFolders(staging, files);
+    await makeOutputFolders(staging, files);
     await placeFiles(files, (file) => (reusable.has(file) ? linkOrCopy(join(dir, file.path), join(staging, file.path)) : writeOutputFile(join(staging, file.path), file, false)));
     if (replacing) await swapFolders(dir, staging);
     else await rename(staging, dir);
@@ -92,7 +93,7 @@ async function replaceWithStaged(dir: string, files: OutputFile[], reusable: Rea
 async function updateInPlace(dir: string, files: OutputFile[], reusable: ReadonlySet<OutputFile>, stale: string[]): Promise<void> {
   // Stale entries first: one may stand where a produced file or folder goes.
   await forEachLimited(stale, (path) => rm(join(dir, path), { recursive: true, force: true }));
-  await makeFolders(dir, files);
+  await makeOutputFolders(dir, files);
   await placeFiles(files.filter((f) => !reusable.has(f)), (file) => writeOutputFile(join(dir, file.path), file, true));
 }
 
@@ -155,7 +156,7 @@ function isRunning(pid: number): boolean {
 }
 
 /** Every folder the files need, parents first (existing ones kept); a folder holding a secret file exactly 0700. */
-async function makeFolders(root: string, files: OutputFile[]): Promise<void> {
+async function makeOutputFolders(root: string, files: OutputFile[]): Promise<void> {
   const secretFolders = secretFoldersOf(files);
   const folders = [...new Set(files.flatMap((f) => ancestorsOf(f.path)))];
   const depth = (path: string) => path.split("/").length;
