@@ -9,15 +9,13 @@ import { dirname, resolve } from "node:path";
 export async function makeFolders(path: string, mode = 0o777): Promise<void> {
   const missing: string[] = [];
   for (let folder = resolve(path); ; folder = dirname(folder)) {
-    const exists = await stat(folder).then(
-      () => true,
-      (error: NodeJS.ErrnoException) => {
-        if (error.code === "ENOENT") return false;
-        throw error;
-      },
-    );
-    // Something that exists but is no folder (a file) makes the mkdir below it fail with ENOTDIR.
-    if (exists || dirname(folder) === folder) break;
+    const info = await stat(folder).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === "ENOENT") return undefined;
+      throw error;
+    });
+    if (info && !info.isDirectory())
+      throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${folder}'`), { code: "ENOTDIR", errno: -20, syscall: "mkdir", path: folder });
+    if (info || dirname(folder) === folder) break;
     missing.push(folder);
   }
   for (const folder of missing.reverse()) {

@@ -26,6 +26,7 @@ test("a file in the way is an error (ENOTDIR), and so is a parent the file syste
   const dir = await tempDir("make-folders");
   await writeFile(join(dir, "file"), "");
   await assert.rejects(makeFolders(join(dir, "file", "sub")), { code: "ENOTDIR" });
+  await assert.rejects(makeFolders(join(dir, "file")), { code: "ENOTDIR", path: join(dir, "file") });
   // Node's recursive mkdir spins for ever here.
   await assert.rejects(makeFolders("/proc/etcdboot-no-such/sub"), { code: "ENOENT" });
 });
