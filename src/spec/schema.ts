@@ -3,7 +3,7 @@
 
 import { z } from "zod";
 import { DEFAULT_ETCD_VERSION, isSupportedVersion, parseEtcdVersion, SUPPORTED_MINORS } from "../etcd/version.js";
-import { dnsName, hostName, httpUrl, ipAddress, macAddress, port, releaseSource, sha256Hex } from "./fields.js";
+import { dnsName, hostFolder, hostName, httpUrl, ipAddress, macAddress, port, releaseSource, sha256Hex, snapshotSchedule } from "./fields.js";
 import type { Profiles } from "./profiles.js";
 import { tuningFields } from "./profiles.js";
 import { ARCHS } from "./types.js";
@@ -12,6 +12,7 @@ export const API_VERSION = "etcdboot/v1alpha1";
 export const DEFAULT_DOWNLOAD_URL = "https://github.com/etcd-io/etcd/releases/download";
 export const DEFAULT_ALPINE_BRANCH = "v3.22";
 export const DEFAULT_ALPINE_MIRROR = "https://dl-cdn.alpinelinux.org/alpine";
+export const DEFAULT_BACKUP_DIR = "/var/backups/etcd";
 
 const sshPublicKey = z.string().regex(/^(ssh-(ed25519|rsa)|ecdsa-sha2-nistp(256|384|521)|sk-\S+) [A-Za-z0-9+/=]+( .*)?$/, {
   error: "is not an SSH public key: paste one line of ~/.ssh/id_ed25519.pub",
@@ -125,6 +126,14 @@ export function buildSpecSchema(profiles: Profiles) {
       })
       .default({ branch: DEFAULT_ALPINE_BRANCH, mirror: DEFAULT_ALPINE_MIRROR, ntpServers: ["pool.ntp.org"] }),
     ssh: z.strictObject({ authorizedKeys: z.array(sshPublicKey).min(1) }).optional(),
+    // Scheduled snapshots on the hosts themselves; off when absent.
+    backup: z
+      .strictObject({
+        schedule: snapshotSchedule.default("daily"),
+        keep: z.number().int().min(1).max(1000).default(7),
+        dir: hostFolder.default(DEFAULT_BACKUP_DIR),
+      })
+      .optional(),
   });
 }
 
