@@ -72,8 +72,10 @@ partial="$DIR/.$MEMBER-$stamp.db.partial"
 [ ! -e "$final" ] || fail "$final already exists"
 trap 'rm -f "$partial" "$partial.part"' EXIT
 
-ETCDCTL_API=3 "$BIN_DIR/etcdctl" --endpoints "$ENDPOINT" --cacert "$CACERT" --cert "$CERT" --key "$KEY" \\
-  --command-timeout 10m snapshot save "$partial" >/dev/null || fail "etcdctl snapshot save from $ENDPOINT failed"
+etcdctl() { ETCDCTL_API=3 "$BIN_DIR/etcdctl" --endpoints "$ENDPOINT" --cacert "$CACERT" --cert "$CERT" --key "$KEY" "$@"; }
+# A member that is down fails here at once; the save itself may take long on a large database.
+etcdctl endpoint health >/dev/null 2>&1 || fail "the local member at $ENDPOINT is not healthy: no snapshot taken"
+etcdctl --command-timeout 10m snapshot save "$partial" >/dev/null || fail "etcdctl snapshot save from $ENDPOINT failed"
 ${statusTool} snapshot status "$partial" >/dev/null || fail "the snapshot does not read back as a snapshot"
 chmod 0600 "$partial"
 mv "$partial" "$final"

@@ -4,12 +4,16 @@
 // cluster is healthy again with the snapshot's keys and not the later ones, under a new cluster
 // ID, and the old data is still there. A snapshot cut short (its member killed mid-stream)
 // leaves no file; a snapshot with a flipped byte is refused by restore; so is a restore while
-// the cluster is healthy.
+// the cluster is healthy. The scheduled snapshot service runs for real on a host: a snapshot
+// etcdctl accepts, the newest `keep` kept, and a visible failure when its member is down.
 
 import assert from "node:assert/strict";
 import { chmod, readdir, readFile, stat, writeFile, copyFile, truncate } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { once } from "node:events";
+import { setTimeout as sleep } from "node:timers/promises";
+import { SNAPSHOT_SERVICE } from "../../src/backup/scheduled-snapshot.js";
 import { SYSTEMD_LAYOUT } from "../../src/etcd/layout.js";
 import { runCommand } from "../harness/exec.js";
 import { hostPath, hostRootArgv } from "../harness/host-root.js";
@@ -85,7 +89,7 @@ describe("snapshot save and restore on a running cluster", { timeout: 600_000 },
     await makeUpstreamRelease(join(dir, "releases"), version);
     server = await serveFolder(join(dir, "releases"));
     const lines = HOSTS.map((h) => `  - {name: ${h.name}, address: ${h.address}}`);
-    outputDir = await buildCluster(dir, "vault", `apiVersion: etcdboot/v1alpha1\ncluster: {name: vault}\netcd: {version: "${version}", downloadUrl: "${server.baseUrl}"}\ndefaults: {network: {prefix: 24}}\nhosts:\n${lines.join("\n")}\n`);
+    outputDir = await buildCluster(dir, "vault", `apiVersion: etcdboot/v1alpha1\ncluster: {name: vault}\netcd: {version: "${version}", downloadUrl: "${server.baseUrl}"}\ndefaults: {network: {prefix: 24}}\nbackup: {schedule: daily, keep: 2}\nhosts:\n${lines.join("\n")}\n`);
     await runCommand(["mkdir", "-p", snapshots()]);
   });
 
@@ -119,6 +123,38 @@ describe("snapshot save and restore on a running cluster", { timeout: 600_000 },
     assert.equal((JSON.parse(theirs.stdout) as { revision: number }).revision, saved.revision, "the revision printed is the snapshot's");
   });
 
+  /** The host's snapshot service, run once as systemd would start it; its exit code and log. */
+  async function runSnapshotService(host: string): Promise<{ code: number | null; log: string }> {
+    assert.ok(network);
+    const logFile = hostPath(rootOf(host), "/var/log/etcd-snapshot.service.log");
+    await writeFile(logFile, "");
+    const service = await startUnit({ network, host, rootDir: rootOf(host), unitPath: SNAPSHOT_SERVICE, logFile });
+    const [code] = (await once(service.child, "exit")) as [number | null];
+    return { code, log: await readFile(logFile, "utf8") };
+  }
+
+  test("the scheduled snapshot service takes a snapshot etcdctl accepts, 0600 in a 0700 folder, and keeps the newest `keep`", async () => {
+    assert.ok(network && saved, "the cluster is up");
+    const dir = hostPath(rootOf("etcd-2"), "/var/backups/etcd");
+    const taken: string[] = [];
+    for (let run = 0; run < 3; run++) {
+      if (run > 0) await sleep(1100); // names carry the second
+      const result = await runSnapshotService("etcd-2");
+      assert.equal(result.code, 0, result.log);
+      const name = /saved \/var\/backups\/etcd\/(etcd-2-\d{8}T\d{6}Z\.db) \(\d+ bytes, sha256 [0-9a-f]{64}\)/.exec(result.log)?.[1];
+      assert.ok(name, result.log);
+      taken.push(name);
+    }
+    assert.deepEqual((await readdir(dir)).sort(), taken.slice(1).sort(), "keep: 2 — the oldest removed, nothing else left");
+    assert.equal((await stat(dir)).mode & 0o777, 0o700);
+    for (const name of taken.slice(1)) {
+      assert.equal((await stat(join(dir, name))).mode & 0o777, 0o600);
+      const status = await runCommand(["etcdctl", "snapshot", "status", join(dir, name), "-w", "json"], { env: { ...process.env, ETCDCTL_API: "3" } });
+      assert.equal(status.code, 0, status.stderr);
+      assert.ok((JSON.parse(status.stdout) as { totalKey: number }).totalKey > 0);
+    }
+  });
+
   test("a snapshot cut short (its member killed mid-stream) leaves no file and exits 1", async () => {
     assert.ok(network && saved, "the cluster is up");
     // ~40 MB of data, so the stream lasts long enough to be cut.
@@ -134,6 +170,11 @@ describe("snapshot save and restore on a running cluster", { timeout: 600_000 },
     assert.equal(result.code, 1, result.stdout + result.stderr);
     assert.match(result.stderr, /the snapshot from etcd-3 .* was cut short.*no file was written/);
     assert.deepEqual(await readdir(cutDir), [], "nothing is left behind");
+    // The scheduled snapshot of a member that is down fails visibly: exit status and log.
+    const failed = await runSnapshotService("etcd-3");
+    assert.equal(failed.code, 1, failed.log);
+    assert.match(failed.log, /etcdboot-snapshot: FAILED: the local member at https:\/\/127\.0\.0\.1:2379 is not healthy: no snapshot taken/);
+    assert.deepEqual(await readdir(hostPath(rootOf("etcd-3"), "/var/backups/etcd")).catch(() => []), [], "and leaves no file");
     running.set("etcd-3", await startUnit({ network, host: "etcd-3", rootDir: rootOf("etcd-3"), unitPath: SYSTEMD_LAYOUT.systemdUnit }));
     await waitForHealthyCluster(network, outputDir, "etcd-1", [...running.values()]);
   });
