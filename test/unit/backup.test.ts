@@ -20,7 +20,7 @@ import type { Spec } from "../../src/spec/types.js";
 import { runCommand } from "../harness/exec.js";
 import { hostPath, hostRootArgv } from "../harness/host-root.js";
 import { requirePrerequisites } from "../harness/prerequisites.js";
-import { tempDir } from "../support.js";
+import { runCli, tempDir } from "../support.js";
 
 const profiles = await loadProfiles();
 const HEADER = "apiVersion: etcdboot/v1alpha1\ncluster: {name: lab}\n";
@@ -182,5 +182,40 @@ describe("snapshot hash", () => {
     assert.equal(check.sha256, createHash("sha256").update(whole).digest("hex"));
     await writeFile(join(dir, "empty.db"), "");
     assert.equal((await checkSnapshotFile(join(dir, "empty.db"))).intact, false, "an empty file is no snapshot");
+  });
+});
+
+describe("snapshot and restore commands: bad input is a clear error, never an internal one", () => {
+  test("usage, missing and damaged files, no PKI, hostile backup fields", async () => {
+    const dir = await tempDir("backup-cli");
+    const spec = join(dir, "cluster.yaml");
+    await writeFile(spec, `${HEADER}${VMS}`);
+    const content = randomBytes(5000);
+    const good = join(dir, "good.db");
+    await writeFile(good, Buffer.concat([content, createHash("sha256").update(content).digest()]));
+    const bad = join(dir, "bad.db");
+    await writeFile(bad, Buffer.concat([content, Buffer.alloc(32)]));
+    const hostile = join(dir, "hostile.yaml");
+    await writeFile(hostile, `${HEADER}backup: {dir: "/var/x\\nExecStart=/bin/sh", schedule: "daily; reboot"}\n${VMS}`);
+    const cases: { argv: string[]; code: number; says: RegExp }[] = [
+      { argv: ["snapshot"], code: 2, says: /Usage: etcdboot snapshot save/ },
+      { argv: ["snapshot", "load", spec], code: 2, says: /unknown snapshot action "load": use save/ },
+      { argv: ["snapshot", "save", spec, "--wait", "3"], code: 2, says: /Unknown option '--wait'/ },
+      { argv: ["snapshot", "save", spec, "--pki", join(dir, "no-pki")], code: 1, says: /no PKI for cluster lab in .*no-pki\/: run etcdboot build first/ },
+      { argv: ["restore"], code: 2, says: /Usage: etcdboot restore SNAPSHOT/ },
+      { argv: ["restore", join(dir, "missing.db"), spec], code: 1, says: /missing\.db is not a snapshot file/ },
+      { argv: ["restore", dir, spec], code: 1, says: /is not a snapshot file/ },
+      { argv: ["restore", bad, spec], code: 1, says: /bad\.db: its SHA-256 does not check .*--skip-hash-check/ },
+      { argv: ["restore", good, join(dir, "nope.yaml")], code: 2, says: /cannot read spec .*nope\.yaml/ },
+      { argv: ["restore", good, spec, "--pki", join(dir, "no-pki")], code: 1, says: /no PKI for cluster lab/ },
+      { argv: ["build", hostile, "--check"], code: 2, says: /backup\.schedule: "daily; reboot" is not a schedule[\s\S]*backup\.dir: .* is not an absolute folder/ },
+    ];
+    for (const { argv, code, says } of cases) {
+      const result = await runCli(argv);
+      const printed = `${result.out}\n${result.err}`;
+      assert.equal(result.code, code, `${argv.join(" ")}: ${printed}`);
+      assert.match(printed, says, argv.join(" "));
+      assert.doesNotMatch(printed, /internal error|at .*\.js:\d+/, argv.join(" "));
+    }
   });
 });
