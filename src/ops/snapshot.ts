@@ -3,7 +3,7 @@
 // a JSON of its facts beside it. A stream cut short leaves nothing behind.
 
 import { randomBytes } from "node:crypto";
-import { link, open, rm, stat } from "node:fs/promises";
+import { link, open, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { ClusterError } from "../cluster/client.js";
 import { clusterIdHex, defaultSnapshotName, factsPath, renderFacts, type SnapshotFacts } from "../backup/snapshot-facts.js";
@@ -13,6 +13,7 @@ import { snapshotChunks } from "../backup/snapshot-stream.js";
 import { UserError } from "../errors.js";
 import type { ProgressReporter } from "../release/progress.js";
 import { writeFileAtomic } from "../write/atomic-file.js";
+import { withPathRemoved } from "../write/scratch-folder.js";
 import { surveyCluster, type ClusterSession } from "./cluster.js";
 
 export interface SnapshotRequest {
@@ -74,7 +75,8 @@ export async function saveSnapshot(session: ClusterSession, request: SnapshotReq
   const folder = dirname(outputGuess);
   if (!(await isFolder(folder))) throw new UserError(`folder ${folder} does not exist: create it first, or choose another -o`);
   const temporary = join(folder, `.${basename(outputGuess)}.${randomBytes(6).toString("hex")}.tmp`);
-  try {
+  // Removed on every way out, Ctrl-C included: only a whole, checked snapshot stays.
+  return withPathRemoved(temporary, async () => {
     const { check, header } = await streamInto(session, source, temporary, basename(outputGuess), request.progress).catch((error: unknown) => {
       const reason = error instanceof ClusterError ? error.message : (error as Error).message;
       throw new UserError(`the snapshot from ${source.name} (${source.endpoint}) was cut short: ${reason}; no file was written`);
@@ -105,7 +107,5 @@ export async function saveSnapshot(session: ClusterSession, request: SnapshotReq
     const factsFile = factsPath(file);
     await writeFileAtomic({ path: factsFile, contents: renderFacts(facts), mode: 0o644, exactMode: false, durable: true });
     return { file, factsFile, facts };
-  } finally {
-    await rm(temporary, { force: true });
-  }
+  });
 }

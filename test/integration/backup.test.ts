@@ -155,7 +155,7 @@ describe("snapshot save and restore on a running cluster", { timeout: 600_000 },
     }
   });
 
-  test("a snapshot cut short (its member killed mid-stream) leaves no file and exits 1", async () => {
+  test("a snapshot cut short (its member killed mid-stream, or Ctrl-C) leaves no file and exits non-zero", async () => {
     assert.ok(network && saved, "the cluster is up");
     // ~40 MB of data, so the stream lasts long enough to be cut.
     const fill = `. ${join(outputDir, "etcdctl.env")} && for i in $(seq 1 30); do head -c 1000000 /dev/urandom | base64 -w0 | etcdctl put /vault/bulk/$i >/dev/null || exit 1; done`;
@@ -177,6 +177,15 @@ describe("snapshot save and restore on a running cluster", { timeout: 600_000 },
     assert.deepEqual(await readdir(hostPath(rootOf("etcd-3"), "/var/backups/etcd")).catch(() => []), [], "and leaves no file");
     running.set("etcd-3", await startUnit({ network, host: "etcd-3", rootDir: rootOf("etcd-3"), unitPath: SYSTEMD_LAYOUT.systemdUnit }));
     await waitForHealthyCluster(network, outputDir, "etcd-1", [...running.values()]);
+
+    // Ctrl-C mid-stream: the temporary file goes too.
+    const interrupted = network.spawn("etcd-1", [process.execPath, join(REPO, "bin", "etcdboot.js"), "snapshot", "save", spec(), "--pki", join(dir, "pki"), "-o", cutDir]);
+    const exited = once(interrupted, "exit");
+    await waitUntil(async () => (await readdir(cutDir)).some((f) => f.endsWith(".tmp")), { timeoutMs: 30_000, description: "the snapshot stream has started" });
+    interrupted.kill("SIGINT");
+    const [code, signal] = (await exited) as [number | null, NodeJS.Signals | null];
+    assert.deepEqual([code, signal], [130, null], "exits as interrupted");
+    assert.deepEqual(await readdir(cutDir), [], "nothing is left behind after Ctrl-C");
   });
 
   test("restore refuses a snapshot with a flipped byte, and a cluster that is still healthy", async () => {
