@@ -5,16 +5,19 @@
 // ID, and the old data is still there. A snapshot cut short (its member killed mid-stream)
 // leaves no file; a snapshot with a flipped byte is refused by restore; so is a restore while
 // the cluster is healthy. The scheduled snapshot service runs for real on a host: a snapshot
-// etcdctl accepts, the newest `keep` kept, and a visible failure when its member is down.
+// etcdctl accepts, the newest `keep` kept, and a visible failure when its member is down; the
+// Alpine variant writes to the mounted data partition and skips when it is not mounted.
 
 import assert from "node:assert/strict";
-import { chmod, readdir, readFile, stat, writeFile, copyFile, truncate } from "node:fs/promises";
+import { chmod, copyFile, readdir, readFile, rm, stat, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { once } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
-import { SNAPSHOT_SERVICE } from "../../src/backup/scheduled-snapshot.js";
-import { SYSTEMD_LAYOUT } from "../../src/etcd/layout.js";
+import { renderSnapshotScript, SNAPSHOT_SERVICE } from "../../src/backup/scheduled-snapshot.js";
+import { parseEtcdVersion } from "../../src/etcd/version.js";
+import { ALPINE_SNAPSHOT_DIR } from "../../src/plan/plan-host.js";
+import { OPENRC_LAYOUT, SYSTEMD_LAYOUT } from "../../src/etcd/layout.js";
 import { runCommand } from "../harness/exec.js";
 import { hostPath, hostRootArgv } from "../harness/host-root.js";
 import { serveFolder } from "../harness/http-server.js";
@@ -153,6 +156,32 @@ describe("snapshot save and restore on a running cluster", { timeout: 600_000 },
       assert.equal(status.code, 0, status.stderr);
       assert.ok((JSON.parse(status.stdout) as { totalKey: number }).totalKey > 0);
     }
+  });
+
+  test("the Alpine periodic script snapshots onto the mounted data partition, and skips with a log line when it is not mounted", async () => {
+    assert.ok(network && saved, "the cluster is up");
+    const version = parseEtcdVersion(await installedEtcdVersion());
+    assert.ok(version);
+    const script = join(dir, "alpine-snapshot.sh");
+    await writeFile(script, renderSnapshotScript({ member: "etcd-1", version, layout: OPENRC_LAYOUT, clientPort: 2379, dir: ALPINE_SNAPSHOT_DIR, keep: 2, requiredMount: OPENRC_LAYOUT.dataMount, syslog: true }));
+    // Not mounted: /var/lib replaced by an empty folder in a private mount namespace.
+    const emptyVarLib = join(dir, "empty-var-lib");
+    await runCommand(["mkdir", "-p", join(emptyVarLib, "etcd")]);
+    const skipped = await network.run("etcd-1", ["unshare", "--mount", "--propagation", "private", "sh", "-c", 'mount --bind "$1" /var/lib && exec sh "$2"', "sh", emptyVarLib, script]);
+    assert.equal(skipped.code, 0, skipped.stderr);
+    assert.match(skipped.stderr, /etcdboot-snapshot: skipped: etcd's data partition is not mounted at \/var\/lib\/etcd \(no snapshot onto the RAM root\)/);
+    assert.deepEqual(await readdir(join(emptyVarLib, "etcd")), [], "nothing written to the RAM root");
+    // Mounted (the host root's /var/lib/etcd is a mount): a snapshot on the partition, 0600 in 0700.
+    const taken = await network.run("etcd-1", hostRootArgv(rootOf("etcd-1"), ["sh", script]), { env: { PATH: SYSTEMD_PATH }, timeoutMs: 60_000 });
+    assert.equal(taken.code, 0, taken.stderr);
+    const onPartition = hostPath(rootOf("etcd-1"), ALPINE_SNAPSHOT_DIR);
+    const files = await readdir(onPartition);
+    assert.equal(files.length, 1, files.join(", "));
+    assert.equal((await stat(onPartition)).mode & 0o777, 0o700);
+    assert.equal((await stat(join(onPartition, files[0] ?? ""))).mode & 0o777, 0o600);
+    const status = await runCommand(["etcdctl", "snapshot", "status", join(onPartition, files[0] ?? "")], { env: { ...process.env, ETCDCTL_API: "3" } });
+    assert.equal(status.code, 0, status.stderr);
+    await rm(onPartition, { recursive: true }); // this stand-in host keeps etcd's own data in that folder
   });
 
   test("a snapshot cut short (its member killed mid-stream, or Ctrl-C) leaves no file and exits non-zero", async () => {
