@@ -13,6 +13,7 @@ import { snapshotChunks } from "../backup/snapshot-stream.js";
 import { UserError } from "../errors.js";
 import type { ProgressReporter } from "../release/progress.js";
 import { writeFileAtomic } from "../write/atomic-file.js";
+import { withPath, withPathReplaced } from "../write/error-paths.js";
 import { withPathRemoved } from "../write/scratch-folder.js";
 import { surveyCluster, type ClusterSession } from "./cluster.js";
 
@@ -45,17 +46,22 @@ async function targetPath(request: SnapshotRequest, cluster: string, revision: n
 async function streamInto(session: ClusterSession, source: SnapshotSource, path: string, label: string, progress: ProgressReporter) {
   const handle = await open(path, "wx", 0o600);
   const hasher = new SnapshotHasher();
-  let header: { clusterId?: string; revision?: string } = {};
+  const header: { clusterId?: string; revision?: string } = {};
   const task = progress.start(label, undefined);
   try {
     const body = await session.client.snapshotStream(source.endpoint);
     for await (const chunk of snapshotChunks(body, source.endpoint)) {
-      if (chunk.clusterId || chunk.revision) header = { ...header, ...chunk };
+      if (chunk.clusterId !== undefined) header.clusterId = chunk.clusterId;
+      if (chunk.revision !== undefined) header.revision = chunk.revision;
       hasher.update(chunk.bytes);
-      await handle.write(chunk.bytes);
+      await handle.write(chunk.bytes).catch((error: unknown) => {
+        throw withPath(error, path);
+      });
       task.advance(chunk.bytes.length);
     }
-    await handle.sync();
+    await handle.sync().catch((error: unknown) => {
+      throw withPath(error, path);
+    });
     const check = hasher.result();
     task.done();
     return { check, header };
@@ -78,6 +84,8 @@ export async function saveSnapshot(session: ClusterSession, request: SnapshotReq
   // Removed on every way out, Ctrl-C included: only a whole, checked snapshot stays.
   return withPathRemoved(temporary, async () => {
     const { check, header } = await streamInto(session, source, temporary, basename(outputGuess), request.progress).catch((error: unknown) => {
+      // The disk's fault (full, read-only, no permission) is said as such, under the name the user gave.
+      if ((error as { path?: unknown }).path !== undefined) throw withPathReplaced(error, temporary, outputGuess);
       const reason = error instanceof ClusterError ? error.message : (error as Error).message;
       throw new UserError(`the snapshot from ${source.name} (${source.endpoint}) was cut short: ${reason}; no file was written`);
     });

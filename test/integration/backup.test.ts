@@ -215,6 +215,15 @@ describe("snapshot save and restore on a running cluster", { timeout: 600_000 },
     const [code, signal] = (await exited) as [number | null, NodeJS.Signals | null];
     assert.deepEqual([code, signal], [130, null], "exits as interrupted");
     assert.deepEqual(await readdir(cutDir), [], "nothing is left behind after Ctrl-C");
+
+    // A disk that fills up mid-stream: said as the disk's fault, under the name asked for, nothing left.
+    const full = await network.run("etcd-1", [
+      "unshare", "--mount", "--propagation", "private", "sh", "-c", 'mount -t tmpfs -o size=256k tmpfs "$1" || exit 9; dir=$1; shift; "$@"; rc=$?; echo "left: [$(ls -A "$dir")]"; exit $rc', "sh", cutDir,
+      process.execPath, join(REPO, "bin", "etcdboot.js"), "snapshot", "save", spec(), "--pki", join(dir, "pki"), "-o", join(cutDir, "full.db"),
+    ], { timeoutMs: 60_000 });
+    assert.equal(full.code, 1, full.stderr);
+    assert.match(full.stderr, /^etcdboot: .*\/cut\/full\.db: no space left on device \(ENOSPC in write\): free some space, then run again$/m);
+    assert.match(full.stdout, /^left: \[\]$/m, "the temporary file is gone from the full disk");
   });
 
   test("restore refuses a snapshot with a flipped byte, and a cluster that is still healthy", async () => {
