@@ -18,6 +18,10 @@ Commands:
   members add|promote|remove|update HOST [SPEC]
                   change the running cluster's membership, one safe step at a time
   certs [SPEC]    list every certificate with its expiry, soonest first
+  snapshot save [SPEC] [-o FILE]
+                  stream a verified snapshot of the cluster's data from one member
+  restore SNAPSHOT [SPEC]
+                  per-host bundles that bring every member back from one snapshot
 
 Options:
   -h, --help      help for etcdboot or a command
@@ -105,6 +109,44 @@ Options:
   --pki DIR       parent folder of the CA and keys (default: pki)
   --json          machine-readable output
   -h, --help      this help`,
+  snapshot: `Usage: etcdboot snapshot save [SPEC] [options]
+
+Streams a snapshot of the cluster's data from one healthy member (a follower, sparing the
+leader, unless --member names one) through etcd's maintenance API, with the admin client
+certificate, into a temporary file that gets its name only when the SHA-256 etcd appends to
+every snapshot checks. Prints its size, SHA-256, the member, the cluster ID and the revision,
+and writes them to FILE.json beside it. A stream cut short leaves no file and exits 1.
+The file (mode 0600) holds every key of the cluster: keep it as private as the PKI folder.
+
+Options:
+  -o, --output FILE  where to write it (default: <cluster>-<time>-r<revision>.db in the
+                     current folder; an existing folder gets that name inside it); never
+                     overwrites a file
+  --member HOST      take it from this member
+  --pki DIR          parent folder of the CA and keys (default: pki)
+  --json             print the facts as JSON
+  --quiet            no progress line
+  -h, --help         this help`,
+  restore: `Usage: etcdboot restore SNAPSHOT [SPEC] [options]
+
+Disaster recovery: brings every member of the spec back from the same snapshot, as a new
+logical cluster (a new initial-cluster-token, recorded in state.json so later builds and plan
+use it; initial-cluster-state new). First checks the SHA-256 etcd appended to SNAPSHOT and
+refuses a file where it does not check, and refuses while the cluster still answers as healthy.
+Then writes, per host, <out>/<cluster>/hosts/<host>/restore/: snapshot.db (0600) and
+restore.sh (checks the snapshot's SHA-256, stops etcd, restores with etcdutl — etcdctl for
+3.4 — with the host's name, peer URL, the full initial cluster and the new token, moves the
+old member data aside inside the data dir (never deletes it), sets owner and mode 0700, starts
+etcd), and prints the steps in order. The next build replaces the output folder: copy the
+bundles to the hosts first.
+
+Options:
+  --out DIR          parent folder of the output (default: output)
+  --pki DIR          parent folder of the CA and keys (default: pki)
+  --skip-hash-check  SNAPSHOT has no appended hash (a member's copied member/snap/db);
+                     the restore tool is told so too
+  --force            restore even though members still answer as healthy
+  -h, --help         this help`,
   init: `Usage: etcdboot init [FILE]
 
 Writes a commented starter spec to FILE (default: cluster.yaml). Refuses to overwrite, and

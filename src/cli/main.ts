@@ -221,6 +221,44 @@ async function members(args: string[], io: Io): Promise<number> {
   });
 }
 
+async function snapshot(args: string[], io: Io): Promise<number> {
+  const options = { pki: clusterOptions.pki, json: clusterOptions.json, help: clusterOptions.help, output: { type: "string", short: "o" }, member: { type: "string" }, quiet: { type: "boolean", default: false } } satisfies ParseArgsConfig["options"];
+  const { values, positionals } = parse(args, options, 2);
+  const [action, specArg] = positionals;
+  if (values.help || action === undefined) return (io.out(HELP.snapshot), values.help ? 0 : EXIT_USAGE);
+  if (action !== "save") throw new UsageError(`unknown snapshot action ${JSON.stringify(action)}: use save (etcdboot snapshot --help)`);
+  const { saveSnapshot } = await import("../ops/snapshot.js");
+  const progress = io.progress ? progressReporter({ stream: io.progress, quiet: values.quiet }) : silentProgress;
+  const request = { now: io.now(), progress, ...(values.output !== undefined ? { output: values.output } : {}), ...(values.member !== undefined ? { member: values.member } : {}) };
+  const report = await withCluster(specArg ?? "cluster.yaml", values.pki, (session) => saveSnapshot(session, request));
+  const { facts } = report;
+  io.out(values.json ? JSON.stringify({ file: report.file, ...facts }, null, 2) : [
+    `wrote ${report.file} (${facts.size} bytes, sha256 ${facts.sha256})`,
+    `  from ${facts.member} (${facts.endpoint}), etcd ${facts.etcdVersion}, cluster ID ${facts.clusterId}, revision ${facts.revision}`,
+    `  its SHA-256 as etcd appended it checks; facts in ${report.factsFile}`,
+  ].join("\n"));
+  return 0;
+}
+
+async function restore(args: string[], io: Io): Promise<number> {
+  const options = {
+    out: { type: "string", default: "output" },
+    pki: { type: "string", default: "pki" },
+    "skip-hash-check": { type: "boolean", default: false },
+    force: { type: "boolean", default: false },
+    help: { type: "boolean", short: "h", default: false },
+  } satisfies ParseArgsConfig["options"];
+  const { values, positionals } = parse(args, options, 2);
+  const [snapshotFile, specArg] = positionals;
+  if (values.help || snapshotFile === undefined) return (io.out(HELP.restore), values.help ? 0 : EXIT_USAGE);
+  const specFile = specArg ?? "cluster.yaml";
+  const { runRestore } = await import("../ops/restore.js");
+  const report = await runRestore({ snapshotFile, specFile, outRoot: values.out, pkiRoot: values.pki, skipHashCheck: values["skip-hash-check"], force: values.force, now: io.now() });
+  io.out(`Restore of cluster from ${snapshotFile} (sha256 ${report.sha256}) into a new logical cluster, token ${report.plan.token} (recorded in state.json):`);
+  report.plan.steps.forEach((step, i) => io.out(`  ${i + 1}. ${step}`));
+  return 0;
+}
+
 async function certs(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(args, { pki: { type: "string", default: "pki" }, json: { type: "boolean", default: false }, help: { type: "boolean", short: "h", default: false } }, 1);
   if (values.help) return (io.out(HELP.certs), 0);
@@ -264,6 +302,10 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         return await members(rest, io);
       case "certs":
         return await certs(rest, io);
+      case "snapshot":
+        return await snapshot(rest, io);
+      case "restore":
+        return await restore(rest, io);
       case "--version":
         return await version(io);
       case undefined:
@@ -273,7 +315,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         io.out(HELP.main);
         return 0;
       default:
-        throw new UsageError(`unknown command ${JSON.stringify(command)}: use one of init, build, pin, plan, status, members, certs (etcdboot --help)`);
+        throw new UsageError(`unknown command ${JSON.stringify(command)}: use one of init, build, pin, plan, status, members, certs, snapshot, restore (etcdboot --help)`);
     }
   } catch (error) {
     if (error instanceof UserError) {

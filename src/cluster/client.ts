@@ -1,5 +1,5 @@
 // etcd's v3 API through its JSON gateway, over mutual TLS with a client certificate of the
-// cluster's CA (undici). Only what etcdboot needs: membership and status.
+// cluster's CA (undici). Only what etcdboot needs: membership, status and snapshots.
 
 import { Agent, request } from "undici";
 import { UserError } from "../errors.js";
@@ -31,6 +31,9 @@ export interface EndpointStatus {
   raftIndex: number;
   isLearner: boolean;
   errors: string[];
+  /** From the response header, decimal as the gateway sends them. */
+  clusterId: string;
+  revision: string;
 }
 
 /** A member ID as etcdctl prints it (hex); kept as it is if the gateway sent something else. */
@@ -120,7 +123,7 @@ export class EtcdClient {
 
   async status(endpoint: string): Promise<EndpointStatus> {
     const s = await this.call<{
-      header?: { member_id?: string };
+      header?: { member_id?: string; cluster_id?: string; revision?: string };
       version?: string;
       dbSize?: string;
       leader?: string;
@@ -138,6 +141,31 @@ export class EtcdClient {
       raftIndex: Number(s.raftIndex ?? 0),
       isLearner: s.isLearner === true,
       errors: s.errors ?? [],
+      clusterId: String(s.header?.cluster_id ?? ""),
+      revision: String(s.header?.revision ?? "0"),
     };
+  }
+
+  /**
+   * The maintenance API's snapshot stream, as the gateway sends it: one JSON object per line,
+   * each with a base64 chunk (see backup/snapshot-stream.ts). No body timeout: a large
+   * database streams for as long as it takes, and a dropped connection still ends it.
+   */
+  async snapshotStream(endpoint: string): Promise<AsyncIterable<Uint8Array>> {
+    const path = "/v3/maintenance/snapshot";
+    const response = await request(`${endpoint}${path}`, {
+      method: "POST",
+      body: "{}",
+      headers: { "content-type": "application/json" },
+      dispatcher: this.agent,
+      bodyTimeout: 0,
+    }).catch((error: Error) => {
+      throw new ClusterError(`${endpoint}: ${error.message}`);
+    });
+    if (response.statusCode !== 200) {
+      const text = await response.body.text().catch(() => "");
+      throw new ClusterError(`${endpoint}${path}: ${text.trim() || `HTTP ${response.statusCode}`}`);
+    }
+    return response.body;
   }
 }

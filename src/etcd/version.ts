@@ -44,3 +44,5 @@ export const shipsEtcdutl = (v: EtcdVersion) => atLeast(v, 5);
 export const hasFeatureGates = (v: EtcdVersion) => atLeast(v, 6);
 /** Before 3.5, etcd refused to start on arm64 unless ETCD_UNSUPPORTED_ARCH=arm64 was set. */
 export const arm64NeedsUnsupportedArchVariable = (v: EtcdVersion) => !atLeast(v, 5);
+/** 3.5+ restores snapshots with etcdutl; 3.4 with `etcdctl snapshot restore` (3.6 removed that one). */
+export const restoresWithEtcdutl = (v: EtcdVersion) => shipsEtcdutl(v);

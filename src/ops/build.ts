@@ -18,7 +18,7 @@ import type { FetchOptions } from "../release/fetch-release.js";
 import { formatDiagnostics } from "../spec/diagnostics.js";
 import { readSpec } from "../spec/load-spec.js";
 import type { Spec } from "../spec/types.js";
-import { assembleBootstraps } from "../state/bootstrap.js";
+import { assembleBootstraps, withRestoredToken } from "../state/bootstrap.js";
 import { assembleState } from "../state/record-build.js";
 import { readState, writeState } from "../state/state-file.js";
 import type { BuildState } from "../state/types.js";
@@ -110,7 +110,7 @@ async function releaseBinaries(spec: Spec, fetch: FetchOptions): Promise<Release
 export async function runBuild(options: BuildOptions): Promise<BuildReport> {
   const loaded = await loadValidSpec(options.specFile, options.strict);
   const pinned = await pinToLock(options.specFile, loaded.spec, options.strict);
-  const spec = pinned.spec;
+  let spec = pinned.spec;
   const warnings = [...loaded.warnings, ...pinned.warnings];
   if (options.check) return { spec, warnings, hostArtifacts: [] };
   // Before the lock and the PKI: a refused build writes nothing, not even the lock file.
@@ -131,6 +131,7 @@ async function buildLocked(options: BuildOptions, spec: Spec, warnings: string[]
   const outputDir = resolve(options.outRoot, spec.cluster.name);
   const pkiDir = resolve(options.pkiRoot, spec.cluster.name);
   const previousState = await readState(pkiDir);
+  spec = withRestoredToken(spec, previousState);
   const pkiRequest: PkiRequest = {
     dir: pkiDir,
     cluster: spec.cluster.name,

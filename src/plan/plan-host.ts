@@ -10,6 +10,7 @@ import { renderSystemdUnit } from "../etcd/systemd-unit.js";
 import { authorizedKeysFile } from "../escape/authorized-keys.js";
 import { hostnameFile } from "../escape/etc-hosts.js";
 import type { ClusterPki } from "../pki/types.js";
+import { periodicScript, renderSnapshotScript, renderSnapshotService, renderSnapshotTimer, SNAPSHOT_SCRIPT, SNAPSHOT_SERVICE, SNAPSHOT_TIMER } from "../backup/scheduled-snapshot.js";
 import type { Arch, Host, Spec } from "../spec/types.js";
 import {
   alpinePackages,
@@ -55,9 +56,48 @@ function installScript(spec: Spec, host: Host, layout: EtcdLayout): PlannedFile 
   return rootFile(layout.installScript, 0o755, script);
 }
 
+/** Alpine keeps snapshots on the data partition, beside etcd's data dir: the root is in RAM. */
+export const ALPINE_SNAPSHOT_DIR = `${OPENRC_LAYOUT.dataMount}/snapshots`;
+
+function snapshotScript(spec: Spec, host: Host, layout: EtcdLayout, backup: NonNullable<Spec["backup"]>, alpine: boolean): string {
+  return renderSnapshotScript({
+    member: host.name,
+    version: spec.etcd.version,
+    layout,
+    clientPort: spec.etcd.clientPort,
+    dir: alpine ? ALPINE_SNAPSHOT_DIR : backup.dir,
+    keep: backup.keep,
+    ...(alpine ? { requiredMount: OPENRC_LAYOUT.dataMount } : {}),
+    syslog: alpine,
+  });
+}
+
+/** systemd: the script, its oneshot service and the timer (enabled at first boot). */
+function systemdBackupFiles(spec: Spec, host: Host): PlannedFile[] {
+  if (!spec.backup) return [];
+  return [
+    rootFile(SNAPSHOT_SCRIPT, 0o700, snapshotScript(spec, host, SYSTEMD_LAYOUT, spec.backup, false)),
+    rootFile(SNAPSHOT_SERVICE, 0o644, renderSnapshotService(host.name)),
+    rootFile(SNAPSHOT_TIMER, 0o644, renderSnapshotTimer(host.name, spec.backup.schedule)),
+  ];
+}
+
+/** Alpine: run by crond through /etc/periodic (the spec rules allow only daily or hourly here). */
+function openrcBackupFiles(spec: Spec, host: Host): PlannedFile[] {
+  if (!spec.backup) return [];
+  const period = spec.backup.schedule === "hourly" ? "hourly" : "daily";
+  return [rootFile(periodicScript(period), 0o700, snapshotScript(spec, host, OPENRC_LAYOUT, spec.backup, true))];
+}
+
 function planSystemdHost(spec: Spec, host: Host, pki: ClusterPki, bootstrap: Bootstrap): HostPlan {
   const layout = SYSTEMD_LAYOUT;
-  const files = [...etcdBase(spec, host, pki, layout, bootstrap), rootFile(layout.systemdUnit, 0o644, renderSystemdUnit(spec, host)), installScript(spec, host, layout)];
+  const files = [
+    ...etcdBase(spec, host, pki, layout, bootstrap),
+    rootFile(layout.systemdUnit, 0o644, renderSystemdUnit(spec, host)),
+    installScript(spec, host, layout),
+    ...systemdBackupFiles(spec, host),
+  ];
+  const enableTimer = spec.backup ? " && systemctl enable --now etcd-snapshot.timer" : "";
   return {
     host,
     files: files.sort(byPath),
@@ -66,7 +106,7 @@ function planSystemdHost(spec: Spec, host: Host, pki: ClusterPki, bootstrap: Boo
     serviceUser: { name: ETCD_USER, home: layout.dataDir, shell: host.target.nologinShell },
     // Chained with && so a failed install never starts etcd (runcmd has no `set -e`);
     // --no-block because etcd reports ready only at quorum, when its peers are up too.
-    firstBoot: `${layout.installScript} && systemctl daemon-reload && systemctl enable --now --no-block etcd.service`,
+    firstBoot: `${layout.installScript} && systemctl daemon-reload && systemctl enable --now --no-block etcd.service${enableTimer}`,
   };
 }
 
@@ -87,6 +127,7 @@ function runlevelLinks(spec: Spec, host: Host): PlannedLink[] {
   if (host.target.hasRtc === false) services.push(["boot", "swclock"]);
   if (host.wifi) services.push(["boot", "wpa_supplicant"]);
   if (spec.ssh) services.push(["default", "sshd"]);
+  if (spec.backup) services.push(["default", "crond"]);
   return services.map(([level, service]) => ({ path: `/etc/runlevels/${level}/${service}`, target: `/etc/init.d/${service}` }));
 }
 
@@ -110,6 +151,7 @@ function planOpenrcHost(spec: Spec, host: Host, pki: ClusterPki, bootstrap: Boot
     rootFile("/etc/fstab", 0o644, renderFstab(host)),
     ...(host.wifi ? [{ ...rootFile("/etc/wpa_supplicant/wpa_supplicant.conf", 0o600, renderWpaSupplicant(host.wifi)), secret: true }] : []),
     ...(spec.ssh ? [rootFile("/root/.ssh/authorized_keys", 0o600, authorizedKeysFile(spec.ssh.authorizedKeys))] : []),
+    ...openrcBackupFiles(spec, host),
   ];
   const directories: PlannedDirectory[] = [
     // The data partition's mount point; etcd's own 0700 data dir is made inside it at start.

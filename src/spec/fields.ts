@@ -250,3 +250,20 @@ export const sshPublicKey = z.string().refine((text) => ONE_LINE.test(text) && /
 export const clusterToken = z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, {
   error: (issue) => `${quoted(issue.input)} is not a cluster token: write 1-128 letters, digits, ".", "_" or "-", such as lab-etcd-1`,
 });
+
+/**
+ * An absolute folder on a host, written into unit files and root's shell scripts: letters,
+ * digits and . _ - between slashes, no "." or ".." step, no trailing slash.
+ */
+export const hostFolder = z.string().refine((value) => /^(\/[A-Za-z0-9._-]+)+$/.test(value) && !value.split("/").some((step) => step === "." || step === ".."), {
+  error: (issue) => `${quoted(issue.input)} is not an absolute folder of safe characters: write a path such as /var/backups/etcd (letters, digits, . _ - between slashes; no "..")`,
+});
+
+/**
+ * When scheduled snapshots run: daily, hourly, or a systemd OnCalendar expression, limited to
+ * the characters calendar expressions use (no %, quote, backslash or line break can reach a unit file).
+ */
+export const snapshotSchedule = z.string().refine((value) => value.length <= 64 && /^[A-Za-z0-9*,.:/~+-]+( [A-Za-z0-9*,.:/~+-]+){0,3}$/.test(value), {
+  error: (issue) =>
+    `${quoted(issue.input)} is not a schedule: write daily, hourly, or a systemd OnCalendar expression such as "*-*-* 02:30:00" or "Mon..Fri 03:00" (check it with systemd-analyze calendar)`,
+});

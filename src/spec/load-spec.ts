@@ -120,6 +120,7 @@ function resolveSpec(raw: RawSpec, tuning: Tuning, profiles: Profiles): Spec {
     clients: raw.clients,
     alpine: { ...raw.alpine, etcdInstall: raw.etcd.install },
     ...(raw.ssh ? { ssh: raw.ssh } : {}),
+    ...(raw.backup ? { backup: raw.backup } : {}),
   };
 }
 

@@ -2,7 +2,7 @@
 // Uniqueness rules read the raw YAML value too, so they report alongside field errors.
 
 import { isIP } from "node:net";
-import { METRICS_PORT } from "../etcd/layout.js";
+import { METRICS_PORT, SYSTEMD_LAYOUT } from "../etcd/layout.js";
 import type { Diagnostic } from "./diagnostics.js";
 import { canonicalIpAddress, formatIpAddress, hostBitsAll, parseIpAddress, sameSubnet, specialKind, type IpAddress } from "./ip-address.js";
 import type { RawSpec } from "./schema.js";
@@ -245,6 +245,20 @@ export const bootDownloadsNeedUrl: ParsedRule = ({ etcd }, { targets }) => {
     : [{ severity: "error", path: ["etcd", "downloadUrl"], message: `${downloaders[0]?.name} hosts download etcd at first boot and cannot reach a folder on this machine (a path or file:// URL): use an http(s):// mirror` }];
 };
 
+/** Alpine's periodic runs scripts hourly or daily; an OnCalendar expression is systemd's alone. */
+export const backupScheduleFitsTargets: ParsedRule = ({ backup }, { targets }) => {
+  const alpine = targets.find((t) => t.format === "apkovl");
+  if (!backup || !alpine || ["daily", "hourly"].includes(backup.schedule)) return [];
+  return [{ severity: "error", path: ["backup", "schedule"], message: `${alpine.name} hosts take snapshots through Alpine's periodic: write daily or hourly` }];
+};
+
+/** Snapshots inside etcd's own data dir would be moved aside with it by a restore, and count against its disk. */
+export const backupDirOutsideDataDir: ParsedRule = ({ backup }) => {
+  const dataDir = SYSTEMD_LAYOUT.dataDir;
+  if (!backup || (backup.dir !== dataDir && !backup.dir.startsWith(`${dataDir}/`))) return [];
+  return [{ severity: "error", path: ["backup", "dir"], message: `${backup.dir} is inside etcd's data dir ${dataDir}: choose a folder outside it, such as /var/backups/etcd` }];
+};
+
 export const RAW_RULES: RawRule[] = [uniqueHostNames, uniqueHostAddresses, uniqueClients, uniqueMacAddresses, uniqueCertificateNames];
 export const PARSED_RULES: ParsedRule[] = [
   electionTimeoutFitsHeartbeat,
@@ -258,6 +272,8 @@ export const PARSED_RULES: ParsedRule[] = [
   targetSupportsArch,
   storageFitsTarget,
   bootDownloadsNeedUrl,
+  backupScheduleFitsTargets,
+  backupDirOutsideDataDir,
   quotaWithinEtcdGuidance,
   memberCountWithinGuidance,
   evenMemberCount,

@@ -3,7 +3,7 @@
 
 import { z } from "zod";
 import { DEFAULT_ETCD_VERSION, isSupportedVersion, parseEtcdVersion, suggestedVersionSpelling, SUPPORTED_MINORS } from "../etcd/version.js";
-import { clusterToken, countryCode, dnsName, gatewayAddress, hostName, interfaceName, ipAddress, macAddress, memberAddress, mirrorUrl, ntpServer, port, releaseSource, sha256Hex, sshPublicKey, storageDevice, subjectText, wifiPsk, wifiSsid } from "./fields.js";
+import { clusterToken, countryCode, dnsName, gatewayAddress, hostFolder, hostName, interfaceName, ipAddress, macAddress, memberAddress, mirrorUrl, ntpServer, port, releaseSource, sha256Hex, snapshotSchedule, sshPublicKey, storageDevice, subjectText, wifiPsk, wifiSsid } from "./fields.js";
 import type { Profiles } from "./profiles.js";
 import { tuningFields } from "./profiles.js";
 import { ARCHS } from "./types.js";
@@ -12,6 +12,7 @@ export const API_VERSION = "etcdboot/v1alpha1";
 export const DEFAULT_DOWNLOAD_URL = "https://github.com/etcd-io/etcd/releases/download";
 export const DEFAULT_ALPINE_BRANCH = "v3.22";
 export const DEFAULT_ALPINE_MIRROR = "https://dl-cdn.alpinelinux.org/alpine";
+export const DEFAULT_BACKUP_DIR = "/var/backups/etcd";
 
 function names(map: ReadonlyMap<string, unknown>): [string, ...string[]] {
   return [...map.keys()] as [string, ...string[]];
@@ -115,6 +116,14 @@ export function buildSpecSchema(profiles: Profiles) {
       })
       .default({ branch: DEFAULT_ALPINE_BRANCH, mirror: DEFAULT_ALPINE_MIRROR, ntpServers: ["pool.ntp.org"] }),
     ssh: z.strictObject({ authorizedKeys: z.array(sshPublicKey).min(1) }).optional(),
+    // Scheduled snapshots on the hosts themselves; off when absent.
+    backup: z
+      .strictObject({
+        schedule: snapshotSchedule.default("daily"),
+        keep: z.number().int().min(1).max(1000).default(7),
+        dir: hostFolder.default(DEFAULT_BACKUP_DIR),
+      })
+      .optional(),
   });
 }
 

@@ -91,6 +91,12 @@ export interface Spec {
     /** bundle: etcd's binaries ride in the overlay; fetch: downloaded and verified after network and clock are up. */
     etcdInstall: "bundle" | "fetch";
   };
+  /**
+   * Scheduled snapshots of the local member, on every host: a systemd timer (schedule is an
+   * OnCalendar expression) or Alpine's periodic (daily or hourly), keeping the newest `keep`.
+   * dir is where systemd hosts keep them; Alpine hosts keep them on the data partition.
+   */
+  backup?: { schedule: string; keep: number; dir: string };
   /** When given, hosts run sshd and accept these keys for root (apkovl hosts; cloud-init hosts keep the image's user). */
   ssh?: { authorizedKeys: string[] };
 }

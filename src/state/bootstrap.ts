@@ -27,3 +27,19 @@ export function assembleBootstraps(spec: Spec, previous: BuildState | undefined)
 export function freshBootstraps(spec: Spec): Map<string, Bootstrap> {
   return assembleBootstraps(spec, undefined);
 }
+
+/** A spec whose cluster was restored into a new logical cluster: its token is the restore's. */
+export function withRestoredToken(spec: Spec, state: BuildState | undefined): Spec {
+  const token = state?.clusterToken;
+  return token === undefined || token === spec.cluster.token ? spec : { ...spec, cluster: { ...spec.cluster, token } };
+}
+
+/**
+ * The state after `etcdboot restore`: every member of the spec bootstraps the new cluster from
+ * the snapshot (state new, all members), under the new token; a host added later joins it.
+ */
+export function restoredState(state: BuildState, spec: Spec, token: string): BuildState {
+  const fresh = freshBootstraps(spec);
+  const members = state.members.map((m) => ({ ...m, bootstrap: fresh.get(m.name) ?? m.bootstrap }));
+  return { ...state, members, clusterToken: token };
+}

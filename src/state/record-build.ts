@@ -51,5 +51,5 @@ export function assembleState(
   const retired = [...(previous?.retired ?? []), ...gone].filter(
     (r, i, all) => all.findIndex((o) => o.certificate.serial === r.certificate.serial) === i && !members.some((m) => m.certificate.serial === r.certificate.serial),
   );
-  return { cluster: spec.cluster.name, members, retired };
+  return { cluster: spec.cluster.name, members, retired, ...(previous?.clusterToken !== undefined ? { clusterToken: previous.clusterToken } : {}) };
 }

@@ -27,6 +27,7 @@ const stateSchema = z.object({
     }),
   ),
   retired: z.array(z.object({ name: z.string(), address: z.string(), certificate })),
+  clusterToken: z.string().regex(/^[A-Za-z0-9._-]+$/).optional(),
 });
 
 export function statePath(pkiDir: string): string {
@@ -61,13 +62,13 @@ export async function readState(pkiDir: string): Promise<BuildState | undefined>
     const where = first?.path.length ? `${first.path.join(".")}: ` : "";
     throw damagedState(path, `is damaged (${where}${first?.message ?? "unexpected content"}${more.length > 0 ? `, and ${more.length} more problem${more.length === 1 ? "" : "s"}` : ""})`);
   }
-  const { bootstraps, members, cluster, retired } = parsed.data;
+  const { bootstraps, members, cluster, retired, clusterToken } = parsed.data;
   const expanded = members.map(({ bootstrap, ...m }) => {
     const shared = bootstraps[bootstrap];
     if (!shared) throw damagedState(path, `is damaged (member ${m.name} refers to bootstrap ${bootstrap}, which is not there)`);
     return { ...m, bootstrap: shared };
   });
-  return { cluster, members: expanded, retired };
+  return { cluster, members: expanded, retired, ...(clusterToken !== undefined ? { clusterToken } : {}) };
 }
 
 
@@ -89,7 +90,8 @@ export function renderState(state: BuildState): string {
     }
     return { ...m, bootstrap: index };
   });
-  return `${JSON.stringify({ stateVersion: 2, cluster: state.cluster, bootstraps, members, retired: state.retired }, null, 1)}\n`;
+  const token = state.clusterToken !== undefined ? { clusterToken: state.clusterToken } : {};
+  return `${JSON.stringify({ stateVersion: 2, cluster: state.cluster, bootstraps, members, retired: state.retired, ...token }, null, 1)}\n`;
 }
 
 /** Returns whether the file changed. */

@@ -37,4 +37,9 @@ export interface BuildState {
   members: MemberState[];
   /** Hosts removed from the spec: their certificates are no longer handed out. */
   retired: RetiredMember[];
+  /**
+   * The cluster's initial-cluster-token when `etcdboot restore` made a new logical cluster:
+   * it replaces the spec's token in every later build.
+   */
+  clusterToken?: string;
 }

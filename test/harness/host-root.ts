@@ -11,7 +11,7 @@ import { shellQuote } from "../../src/escape/shell.js";
 import { groupId, primaryGroupId, userId } from "./users.js";
 
 /** The paths a host gets from its root folder; everything else (/usr/bin/etcd, /etc/passwd...) is this machine's. */
-export const HOST_ROOT_MOUNTS = ["/etc/etcd", "/etc/systemd/system", "/usr/local/bin", "/usr/local/sbin", "/var/lib/etcd"] as const;
+export const HOST_ROOT_MOUNTS = ["/etc/etcd", "/etc/systemd/system", "/usr/local/bin", "/usr/local/sbin", "/var/backups", "/var/lib/etcd"] as const;
 
 export interface HostRootOptions {
   /** Run as this user (name or uid) instead of root, with its supplementary groups. */

@@ -46,6 +46,7 @@ const BASE_SPEC = {
   clients: ["admin", "qclient"],
   alpine: { branch: "v3.21", mirror: "https://alpine.example.internal/alpine", ntpServers: ["ntp-q.example.internal", "10.1.2.250"] },
   ssh: { authorizedKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIQqQqQqQ ops@q"] },
+  backup: { schedule: "daily", keep: 3, dir: "/var/backups/etcd-q" },
 };
 const BASE_PKI_DIR = "/srv/pki-q/qcluster";
 
