@@ -13,7 +13,7 @@ import { generateKeyPair, signingKeyOf } from "../../src/pki/keys.js";
 import { clientProfile, hostProfile, subjectName } from "../../src/pki/profiles.js";
 import type { KeyAlgorithm } from "../../src/pki/types.js";
 import { REPO } from "../support.js";
-import { FIXED_NOW, makeCa, makeLeaf, openssl, temporaryDirectory, writeTextFile } from "./helpers.js";
+import { FIXED_NOW, makeCa, makeLeaf, openssl, opensslStatus, temporaryDirectory, writeTextFile } from "./helpers.js";
 
 const STRUCTURE = join(REPO, "test", "pki", "structure");
 // Every attribute, one of them not printable (UTF8String); a short cluster name and a long one.
@@ -51,14 +51,20 @@ async function assertStructure(name: string, certPath: string): Promise<void> {
 }
 
 for (const algorithm of ["ecdsa-p256", "rsa-2048"] as const satisfies KeyAlgorithm[]) {
-  test(`${algorithm}: CA, host and client certificates have the DER structure of the earlier encoder`, async (t) => {
+  test(`${algorithm}: CA, host and client certificates have the DER structure of the earlier encoder and pass openssl verify -x509_strict`, async (t) => {
     const dir = await temporaryDirectory(t);
     const ca: CertificateAuthority = await makeCa(algorithm, subject);
     const hostLeaf = await makeLeaf(ca, hostProfile(host, subject), algorithm);
     const clientLeaf = await makeLeaf(ca, clientProfile("admin", { C: "DE" }), algorithm);
-    await assertStructure(`${algorithm}-ca`, await writeTextFile(dir, "ca.crt", ca.cert.pem));
-    await assertStructure(`${algorithm}-host`, await writeTextFile(dir, "host.crt", hostLeaf.certPem));
-    await assertStructure(`${algorithm}-client`, await writeTextFile(dir, "client.crt", clientLeaf.certPem));
+    const caPath = await writeTextFile(dir, "ca.crt", ca.cert.pem);
+    const leafPaths = [await writeTextFile(dir, "host.crt", hostLeaf.certPem), await writeTextFile(dir, "client.crt", clientLeaf.certPem)];
+    await assertStructure(`${algorithm}-ca`, caPath);
+    await assertStructure(`${algorithm}-host`, leafPaths[0]!);
+    await assertStructure(`${algorithm}-client`, leafPaths[1]!);
+    for (const path of [caPath, ...leafPaths]) {
+      const strict = opensslStatus("verify", "-x509_strict", "-attime", String(FIXED_NOW.getTime() / 1000), "-CAfile", caPath, path);
+      assert.equal(strict.status, 0, `openssl verify -x509_strict ${path}: ${strict.output}`);
+    }
   });
 }
 
