@@ -24,6 +24,7 @@ import {
   KeyUsage,
   KeyUsageFlags,
   Name,
+  RelativeDistinguishedName,
   SubjectAlternativeName,
   SubjectKeyIdentifier,
   SubjectPublicKeyInfo,
@@ -32,7 +33,8 @@ import {
   Version,
 } from "@peculiar/asn1-x509";
 import { Sequence, BitString } from "asn1js";
-import { encodeGeneralNames, encodeName, generalNameKeys, readName, type NameAttribute } from "./names.js";
+import { encodeGeneralNames, encodeName, generalNameKeys, readName, relativeName, type NameAttribute } from "./names.js";
+import { derValue, preEncoded, preEncodedCache } from "./pre-encoded.js";
 import { CA_KEY_USAGES, EXTENDED_KEY_USAGE_OIDS, leafKeyUsages, type ExtendedKeyUsage as ExtendedKeyUsageName, type KeyUsageName } from "./profiles.js";
 import type { LeafProfile } from "./profiles.js";
 import type { KeyAlgorithm } from "./types.js";
@@ -77,12 +79,29 @@ function extension(extnID: string, critical: boolean, value: object): Extension 
   return new Extension({ extnID, critical, extnValue: new OctetString(AsnConvert.serialize(value)) });
 }
 
-// The extensions every leaf of a kind shares, built once per process rather than per certificate.
-const sharedExtensions = new Map<string, Extension>();
-function shared(key: string, make: () => Extension): Extension {
-  const known = sharedExtensions.get(key) ?? make();
-  sharedExtensions.set(key, known);
+// What every leaf of a kind shares, encoded once per process rather than per certificate.
+const shared = preEncodedCache<Extension>();
+const sharedValidity = preEncodedCache<ValidityPeriod>(10);
+const sharedRdn = preEncodedCache<RelativeDistinguishedName>();
+const issuerNames = new WeakMap<CertificateFacts, Name>();
+
+const SIGNATURE_ALGORITHM_ENCODED = { ecdsa: preEncoded(SIGNATURE_ALGORITHM.ecdsa), rsa: preEncoded(SIGNATURE_ALGORITHM.rsa) };
+
+/** A leaf's subject: its attributes other than CN are the same in every leaf, and encoded once. */
+function leafSubject(attributes: readonly NameAttribute[]): Name {
+  return new Name(attributes.map((attribute) => (attribute.type === "CN" ? relativeName(attribute) : sharedRdn(`${attribute.type}=${attribute.value}`, () => relativeName(attribute)))));
+}
+
+/** The CA's subject as read, as its leaves' issuer: encoded once per CA. */
+function issuerOf(ca: CertificateFacts): Name {
+  const known = issuerNames.get(ca) ?? preEncoded(ca.subjectName);
+  issuerNames.set(ca, known);
   return known;
+}
+
+function validityOf(dates: Validity): ValidityPeriod {
+  const { notBefore, notAfter } = validityPeriod(dates);
+  return sharedValidity(`${notBefore.getTime()}/${notAfter.getTime()}`, () => new ValidityPeriod({ notBefore, notAfter }));
 }
 
 /** pathLen 0: the CA signs leaf certificates only, never another CA. */
@@ -93,11 +112,13 @@ const keyUsage = (usages: readonly KeyUsageName[]) =>
 const extendedKeyUsage = (usages: readonly ExtendedKeyUsageName[]) =>
   shared(`extendedKeyUsage:${usages.join()}`, () => extension(id_ce_extKeyUsage, false, new ExtendedKeyUsage(usages.map((usage) => EXTENDED_KEY_USAGE_OIDS[usage]))));
 const subjectKeyIdentifier = (keyId: Buffer) => extension(id_ce_subjectKeyIdentifier, false, new SubjectKeyIdentifier(keyId));
-const authorityKeyIdentifier = (keyId: Buffer) => extension(id_ce_authorityKeyIdentifier, false, new AuthorityKeyIdentifier({ keyIdentifier: new KeyIdentifier(keyId) }));
+const authorityKeyIdentifier = (keyId: Buffer) =>
+  shared(`authorityKeyIdentifier:${keyId.toString("hex")}`, () => extension(id_ce_authorityKeyIdentifier, false, new AuthorityKeyIdentifier({ keyIdentifier: new KeyIdentifier(keyId) })));
 
 /** RFC 5280 4.2.1.2 method 1: SHA-1 of the subjectPublicKey bits. */
-function keyIdentifier(spki: SubjectPublicKeyInfo): Buffer {
-  return createHash("sha1").update(Buffer.from(spki.subjectPublicKey)).digest();
+function keyIdentifier(spki: Buffer): Buffer {
+  const { subjectPublicKey } = AsnConvert.parse(spki, SubjectPublicKeyInfo);
+  return createHash("sha1").update(Buffer.from(subjectPublicKey)).digest();
 }
 
 /** The fields of a TBSCertificate (RFC 5280 4.1) that differ between certificates. */
@@ -105,21 +126,22 @@ interface TbsFields {
   issuer: Name;
   validity: Validity;
   subject: Name;
-  spki: SubjectPublicKeyInfo;
+  /** DER SubjectPublicKeyInfo, as node:crypto exports it. */
+  spki: Buffer;
   extensions: Extension[];
 }
 
 /** Signs with the issuer's key: ECDSA or RSA PKCS#1 v1.5, both with SHA-256 (on the thread pool). */
 async function signedCertificate(fields: TbsFields, signingKey: KeyObject): Promise<string> {
-  const signatureAlgorithm = signingKey.asymmetricKeyType === "rsa" ? SIGNATURE_ALGORITHM.rsa : SIGNATURE_ALGORITHM.ecdsa;
+  const signatureAlgorithm = signingKey.asymmetricKeyType === "rsa" ? SIGNATURE_ALGORITHM_ENCODED.rsa : SIGNATURE_ALGORITHM_ENCODED.ecdsa;
   const tbsCertificate = new TBSCertificate({
     version: Version.v3,
     serialNumber: newSerial(),
     signature: signatureAlgorithm,
     issuer: fields.issuer,
-    validity: new ValidityPeriod(validityPeriod(fields.validity)),
+    validity: validityOf(fields.validity),
     subject: fields.subject,
-    subjectPublicKeyInfo: fields.spki,
+    subjectPublicKeyInfo: derValue<SubjectPublicKeyInfo>(fields.spki),
     extensions: new Extensions(fields.extensions),
   });
   // Encoded once: the bytes signed are the bytes the certificate carries.
@@ -148,8 +170,6 @@ interface Validity {
   notAfterLimit?: Date;
 }
 
-const parseSpki = (spki: Buffer) => AsnConvert.parse(spki, SubjectPublicKeyInfo);
-
 export interface CreateCaParams extends Validity {
   subject: NameAttribute[];
   /** The CA's own key: its public half (SPKI) and the key that signs. */
@@ -160,9 +180,8 @@ export interface CreateCaParams extends Validity {
 /** Self-signed CA that may sign leaf certificates only (pathLen 0). Returns its PEM. */
 export function createCa(params: CreateCaParams): Promise<string> {
   const name = encodeName(params.subject);
-  const spki = parseSpki(params.spki);
-  const extensions = [basicConstraints(true), keyUsage(CA_KEY_USAGES), subjectKeyIdentifier(keyIdentifier(spki))];
-  return signedCertificate({ issuer: name, validity: params, subject: name, spki, extensions }, params.signingKey);
+  const extensions = [basicConstraints(true), keyUsage(CA_KEY_USAGES), subjectKeyIdentifier(keyIdentifier(params.spki))];
+  return signedCertificate({ issuer: name, validity: params, subject: name, spki: params.spki, extensions }, params.signingKey);
 }
 
 export interface CertificateAuthority {
@@ -179,14 +198,13 @@ export interface IssueParams extends Validity {
 }
 
 /** A host or client certificate signed by the CA, ending no later than the CA. Returns its PEM. */
-export function issueCertificate({ ca, profile, spki: spkiDer, algorithm, ...dates }: IssueParams): Promise<string> {
-  const spki = parseSpki(spkiDer);
+export function issueCertificate({ ca, profile, spki, algorithm, ...dates }: IssueParams): Promise<string> {
   const extensions = [
     basicConstraints(false),
     keyUsage(leafKeyUsages(algorithm)),
     extendedKeyUsage(profile.extendedKeyUsages),
     // The CA's own key identifier, so chains still build when the CA was made by another tool.
-    authorityKeyIdentifier(ca.cert.subjectKeyId ?? keyIdentifier(parseSpki(ca.cert.spki))),
+    authorityKeyIdentifier(ca.cert.subjectKeyId ?? keyIdentifier(ca.cert.spki)),
     subjectKeyIdentifier(keyIdentifier(spki)),
   ];
   const { dnsNames, ipAddresses } = profile.subjectAltNames;
@@ -195,7 +213,7 @@ export function issueCertificate({ ca, profile, spki: spkiDer, algorithm, ...dat
   }
   // The issuer is the CA's subject as read: readCertificate only accepts certificates that encode back to their own bytes,
   // so it is byte for byte the CA's (Go, in etcd, matches issuer and subject as raw bytes).
-  const fields = { issuer: ca.cert.subjectName, validity: { ...dates, notAfterLimit: ca.cert.notAfter }, subject: encodeName(profile.subject), spki, extensions };
+  const fields = { issuer: issuerOf(ca.cert), validity: { ...dates, notAfterLimit: ca.cert.notAfter }, subject: leafSubject(profile.subject), spki, extensions };
   return signedCertificate(fields, ca.signingKey);
 }
 

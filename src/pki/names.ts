@@ -28,13 +28,14 @@ const PRINTABLE = /^[A-Za-z0-9 '()+,\-./:=?]*$/;
 
 /** A Name: one attribute per relative distinguished name, in the order given. */
 export function encodeName(attributes: readonly NameAttribute[]): Name {
-  return new Name(
-    attributes.map(({ type, value }) => {
-      // countryName is a PrintableString by definition (X.520); the spec only lets two upper-case letters through.
-      const text = type === "C" || PRINTABLE.test(value) ? new AttributeValue({ printableString: value }) : new AttributeValue({ utf8String: value });
-      return new RelativeDistinguishedName([new AttributeTypeAndValue({ type: ATTRIBUTE_OIDS[type as NameAttributeType] ?? type, value: text })]);
-    }),
-  );
+  return new Name(attributes.map(relativeName));
+}
+
+/** One attribute as a relative distinguished name. */
+export function relativeName({ type, value }: NameAttribute): RelativeDistinguishedName {
+  // countryName is a PrintableString by definition (X.520); the spec only lets two upper-case letters through.
+  const text = type === "C" || PRINTABLE.test(value) ? new AttributeValue({ printableString: value }) : new AttributeValue({ utf8String: value });
+  return new RelativeDistinguishedName([new AttributeTypeAndValue({ type: ATTRIBUTE_OIDS[type as NameAttributeType] ?? type, value: text })]);
 }
 
 export function readName(name: Name): NameAttribute[] {
