@@ -5,7 +5,7 @@
 // subject, key identifier, names and usages). No file I/O: keys and the clock come in.
 import { createHash, getRandomValues, sign as signAsync, X509Certificate, type KeyObject } from "node:crypto";
 import { promisify } from "node:util";
-import { AsnConvert, AsnSerializer, OctetString } from "@peculiar/asn1-schema";
+import { AsnConvert, OctetString } from "@peculiar/asn1-schema";
 import {
   AlgorithmIdentifier,
   AuthorityKeyIdentifier,
@@ -32,7 +32,6 @@ import {
   Validity as ValidityPeriod,
   Version,
 } from "@peculiar/asn1-x509";
-import { Sequence, BitString } from "asn1js";
 import { encodeGeneralNames, encodeName, generalNameKeys, readName, relativeName, type NameAttribute } from "./names.js";
 import { derValue, preEncoded, preEncodedCache } from "./pre-encoded.js";
 import { CA_KEY_USAGES, EXTENDED_KEY_USAGE_OIDS, leafKeyUsages, type ExtendedKeyUsage as ExtendedKeyUsageName, type KeyUsageName } from "./profiles.js";
@@ -53,19 +52,19 @@ function validityPeriod({ now, validityDays, notAfterLimit }: Validity): { notBe
   };
 }
 
-/** 16 random bytes as hex, top bit cleared so the DER INTEGER is positive, never zero (RFC 5280 4.1.2.2). */
+/**
+ * 16 random bytes as hex, the first from 0x01 to 0x7f: the INTEGER is positive, never zero, and
+ * minimal as it stands, so every serial is 16 bytes long (RFC 5280 4.1.2.2).
+ */
 export function randomSerialNumber(): string {
-  const bytes = new Uint8Array(16);
-  do {
-    getRandomValues(bytes);
-    bytes[0] = (bytes[0] ?? 0) & 0x7f;
-  } while (bytes.every((byte) => byte === 0));
+  const bytes = getRandomValues(new Uint8Array(16));
+  bytes[0] = (bytes[0] ?? 0) & 0x7f || 1;
   return Buffer.from(bytes).toString("hex");
 }
 
 const SIGNATURE_ALGORITHM = {
-  ecdsa: new AlgorithmIdentifier({ algorithm: "1.2.840.10045.4.3.2" }), // ecdsa-with-SHA256: no parameters (RFC 5758)
-  rsa: new AlgorithmIdentifier({ algorithm: "1.2.840.113549.1.1.11", parameters: null }), // sha256WithRSAEncryption: NULL parameters (RFC 4055)
+  ecdsa: preEncoded(new AlgorithmIdentifier({ algorithm: "1.2.840.10045.4.3.2" })), // ecdsa-with-SHA256: no parameters (RFC 5758)
+  rsa: preEncoded(new AlgorithmIdentifier({ algorithm: "1.2.840.113549.1.1.11", parameters: null })), // sha256WithRSAEncryption: NULL parameters (RFC 4055)
 };
 
 const KEY_USAGE_FLAGS: Record<KeyUsageName, number> = {
@@ -84,8 +83,6 @@ const shared = preEncodedCache<Extension>();
 const sharedValidity = preEncodedCache<ValidityPeriod>(10);
 const sharedRdn = preEncodedCache<RelativeDistinguishedName>();
 const issuerNames = new WeakMap<CertificateFacts, Name>();
-
-const SIGNATURE_ALGORITHM_ENCODED = { ecdsa: preEncoded(SIGNATURE_ALGORITHM.ecdsa), rsa: preEncoded(SIGNATURE_ALGORITHM.rsa) };
 
 /** A leaf's subject: its attributes other than CN are the same in every leaf, and encoded once. */
 function leafSubject(attributes: readonly NameAttribute[]): Name {
@@ -133,10 +130,10 @@ interface TbsFields {
 
 /** Signs with the issuer's key: ECDSA or RSA PKCS#1 v1.5, both with SHA-256 (on the thread pool). */
 async function signedCertificate(fields: TbsFields, signingKey: KeyObject): Promise<string> {
-  const signatureAlgorithm = signingKey.asymmetricKeyType === "rsa" ? SIGNATURE_ALGORITHM_ENCODED.rsa : SIGNATURE_ALGORITHM_ENCODED.ecdsa;
+  const signatureAlgorithm = signingKey.asymmetricKeyType === "rsa" ? SIGNATURE_ALGORITHM.rsa : SIGNATURE_ALGORITHM.ecdsa;
   const tbsCertificate = new TBSCertificate({
     version: Version.v3,
-    serialNumber: newSerial(),
+    serialNumber: Uint8Array.from(Buffer.from(randomSerialNumber(), "hex")).buffer,
     signature: signatureAlgorithm,
     issuer: fields.issuer,
     validity: validityOf(fields.validity),
@@ -144,19 +141,17 @@ async function signedCertificate(fields: TbsFields, signingKey: KeyObject): Prom
     subjectPublicKeyInfo: derValue<SubjectPublicKeyInfo>(fields.spki),
     extensions: new Extensions(fields.extensions),
   });
-  // Encoded once: the bytes signed are the bytes the certificate carries.
-  const tbs = AsnSerializer.toASN(tbsCertificate);
-  const signature = await sign("sha256", Buffer.from(tbs.toBER()), signingKey);
-  const certificate = new Sequence({ value: [tbs, AsnSerializer.toASN(signatureAlgorithm), new BitString({ valueHex: signature })] });
-  return pemOf(Buffer.from(certificate.toBER()));
+  // Encoded once: the certificate carries exactly the bytes that were signed.
+  const tbs = Buffer.from(AsnConvert.serialize(tbsCertificate));
+  const signature = await sign("sha256", tbs, signingKey);
+  const certificate = new Certificate({
+    tbsCertificate: derValue<TBSCertificate>(tbs),
+    signatureAlgorithm,
+    signatureValue: Uint8Array.from(signature).buffer,
+  });
+  return pemOf(Buffer.from(AsnConvert.serialize(certificate)));
 }
 
-/** A serial's bytes: 16 random ones, the first between 0x01 and 0x7f, so the INTEGER is positive and minimal as it stands. */
-function newSerial(): ArrayBuffer {
-  const bytes = Buffer.from(randomSerialNumber(), "hex");
-  if (bytes[0] === 0) bytes[0] = 1;
-  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length);
-}
 
 function pemOf(der: Buffer): string {
   const lines = der.toString("base64").match(/.{1,64}/g) ?? [];

@@ -37,7 +37,7 @@ export function preEncoded<T extends object>(value: T): T {
   return new PreEncoded(new EncodedBlock(AsnConvert.serialize(value))) as unknown as T;
 }
 
-/** A value another encoder already wrote as DER (node's SubjectPublicKeyInfo of a key), used as it is. */
+/** A value already in DER (node's SubjectPublicKeyInfo of a key, a TBSCertificate as signed), written as it is. */
 export function derValue<T extends object>(der: Uint8Array): T {
   return new PreEncoded(new EncodedBlock(Uint8Array.from(der).buffer)) as unknown as T;
 }
