@@ -44,11 +44,14 @@ export const DAY_MS = 24 * 60 * 60 * 1000;
 /** Machines without a real-time clock (and skewed ones) boot "in the past"; a day's slack keeps certificates valid for them. */
 const BACKDATE_MS = DAY_MS;
 
+/** Whole seconds, as a certificate holds them. */
+const wholeSeconds = (ms: number) => new Date(Math.floor(ms / 1000) * 1000);
+
 function validityPeriod({ now, validityDays, notAfterLimit }: Validity): { notBefore: Date; notAfter: Date } {
   const wanted = now.getTime() + validityDays * DAY_MS;
   return {
-    notBefore: new Date(now.getTime() - BACKDATE_MS),
-    notAfter: new Date(notAfterLimit === undefined ? wanted : Math.min(wanted, notAfterLimit.getTime())),
+    notBefore: wholeSeconds(now.getTime() - BACKDATE_MS),
+    notAfter: wholeSeconds(notAfterLimit === undefined ? wanted : Math.min(wanted, notAfterLimit.getTime())),
   };
 }
 
@@ -96,8 +99,7 @@ function issuerOf(ca: CertificateFacts): Name {
   return known;
 }
 
-function validityOf(dates: Validity): ValidityPeriod {
-  const { notBefore, notAfter } = validityPeriod(dates);
+function validityOf({ notBefore, notAfter }: { notBefore: Date; notAfter: Date }): ValidityPeriod {
   return sharedValidity(`${notBefore.getTime()}/${notAfter.getTime()}`, () => new ValidityPeriod({ notBefore, notAfter }));
 }
 
@@ -128,15 +130,22 @@ interface TbsFields {
   extensions: Extension[];
 }
 
+/** A new certificate: its PEM, and when it ends (known as it is made, so the caller need not read the PEM back). */
+export interface IssuedCertificate {
+  pem: string;
+  notAfter: Date;
+}
+
 /** Signs with the issuer's key: ECDSA or RSA PKCS#1 v1.5, both with SHA-256 (on the thread pool). */
-async function signedCertificate(fields: TbsFields, signingKey: KeyObject): Promise<string> {
+async function signedCertificate(fields: TbsFields, signingKey: KeyObject): Promise<IssuedCertificate> {
+  const period = validityPeriod(fields.validity);
   const signatureAlgorithm = signingKey.asymmetricKeyType === "rsa" ? SIGNATURE_ALGORITHM.rsa : SIGNATURE_ALGORITHM.ecdsa;
   const tbsCertificate = new TBSCertificate({
     version: Version.v3,
     serialNumber: Uint8Array.from(Buffer.from(randomSerialNumber(), "hex")).buffer,
     signature: signatureAlgorithm,
     issuer: fields.issuer,
-    validity: validityOf(fields.validity),
+    validity: validityOf(period),
     subject: fields.subject,
     subjectPublicKeyInfo: derValue<SubjectPublicKeyInfo>(fields.spki),
     extensions: new Extensions(fields.extensions),
@@ -149,7 +158,7 @@ async function signedCertificate(fields: TbsFields, signingKey: KeyObject): Prom
     signatureAlgorithm,
     signatureValue: Uint8Array.from(signature).buffer,
   });
-  return pemOf(Buffer.from(AsnConvert.serialize(certificate)));
+  return { pem: pemOf(Buffer.from(AsnConvert.serialize(certificate))), notAfter: period.notAfter };
 }
 
 
@@ -173,10 +182,10 @@ export interface CreateCaParams extends Validity {
 }
 
 /** Self-signed CA that may sign leaf certificates only (pathLen 0). Returns its PEM. */
-export function createCa(params: CreateCaParams): Promise<string> {
+export async function createCa(params: CreateCaParams): Promise<string> {
   const name = encodeName(params.subject);
   const extensions = [basicConstraints(true), keyUsage(CA_KEY_USAGES), subjectKeyIdentifier(keyIdentifier(params.spki))];
-  return signedCertificate({ issuer: name, validity: params, subject: name, spki: params.spki, extensions }, params.signingKey);
+  return (await signedCertificate({ issuer: name, validity: params, subject: name, spki: params.spki, extensions }, params.signingKey)).pem;
 }
 
 export interface CertificateAuthority {
@@ -192,8 +201,8 @@ export interface IssueParams extends Validity {
   algorithm: KeyAlgorithm;
 }
 
-/** A host or client certificate signed by the CA, ending no later than the CA. Returns its PEM. */
-export function issueCertificate({ ca, profile, spki, algorithm, ...dates }: IssueParams): Promise<string> {
+/** A host or client certificate signed by the CA, ending no later than the CA. */
+export function issueCertificate({ ca, profile, spki, algorithm, ...dates }: IssueParams): Promise<IssuedCertificate> {
   const extensions = [
     basicConstraints(false),
     keyUsage(leafKeyUsages(algorithm)),

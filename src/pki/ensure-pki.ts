@@ -5,7 +5,7 @@ import { UserError } from "../errors.js";
 import { forEachLimited } from "../write/concurrency.js";
 import { writeFileAtomic, type AtomicWrite } from "../write/atomic-file.js";
 import { archiveStampOf, commitCa, privateWrite, publicWrite, recoverStagedCa } from "./ca-files.js";
-import { certificateSummary, createCa, DAY_MS, issueCertificate, readCertificate, type CertificateAuthority, type CertificateFacts } from "./certificates.js";
+import { createCa, DAY_MS, issueCertificate, readCertificate, type CertificateAuthority, type CertificateFacts } from "./certificates.js";
 import { assertFolderOrMissing, keepKeyPrivate, makePrivateDirectory, readIfExists } from "./files.js";
 import { generateKeyPair, readKeyPair, signingKeyOf, type KeyPair } from "./keys.js";
 import { caCommonName, clientProfile, hostProfile, subjectName, type LeafProfile } from "./profiles.js";
@@ -227,7 +227,7 @@ async function leafKey(existing: KeyPair | undefined, req: PkiRequest): Promise<
 }
 
 async function issueLeaf(leaf: Leaf, req: PkiRequest, ca: CaState, key: LeafKey, reason: IssueReason): Promise<LeafState> {
-  const certPem = await issueCertificate({
+  const issued = await issueCertificate({
     ca: ca.authority,
     profile: leaf.profile,
     spki: key.spki,
@@ -235,10 +235,11 @@ async function issueLeaf(leaf: Leaf, req: PkiRequest, ca: CaState, key: LeafKey,
     now: req.now,
     validityDays: req.validityDays,
   });
+  const certPem = issued.pem;
   const certWrite = publicWrite(leaf.certPath, certPem);
   // Key first: a run stopped in between leaves a certificate that does not match its key, which the next run re-issues.
   const writes = key.generated ? [privateWrite(leaf.keyPath, key.pem), certWrite] : [certWrite];
-  return { leaf, files: { certPem, keyPem: key.pem }, reason, writes, notAfter: certificateSummary(certPem).notAfter };
+  return { leaf, files: { certPem, keyPem: key.pem }, reason, writes, notAfter: issued.notAfter };
 }
 
 /** Unreadable files hold nothing to keep: the leaf is issued anew (and reported as damaged). */

@@ -4,9 +4,9 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { AsnConvert, OctetString } from "@peculiar/asn1-schema";
 import { Certificate, Extension, Extensions } from "@peculiar/asn1-x509";
-import { createCa, readCertificate, MAX_CERTIFICATE_PEM_BYTES } from "../../src/pki/certificates.js";
+import { createCa, issueCertificate, readCertificate, MAX_CERTIFICATE_PEM_BYTES } from "../../src/pki/certificates.js";
 import { generateKeyPair, signingKeyOf } from "../../src/pki/keys.js";
-import { caCommonName, subjectName } from "../../src/pki/profiles.js";
+import { caCommonName, clientProfile, subjectName } from "../../src/pki/profiles.js";
 import { ensurePki } from "../../src/pki/ensure-pki.js";
 import { UserError } from "../../src/errors.js";
 import { FIXED_NOW, makeCa, openssl, pkiRequest, temporaryDirectory, writeTextFile } from "./helpers.js";
@@ -123,4 +123,13 @@ describe("subject limits", () => {
     const path = await writeTextFile(await temporaryDirectory(t), "ca.crt", pem);
     assert.match(openssl("asn1parse", "-in", path), /:countryName\n.*PRINTABLESTRING\s+:DE/);
   });
+});
+
+test("the end date issueCertificate reports is the one the certificate holds, for a clock with milliseconds and a CA that caps it", async () => {
+  const ca = await makeCa("ecdsa-p256", {});
+  const key = await generateKeyPair("ecdsa-p256");
+  for (const [now, validityDays] of [[new Date("2025-03-01T12:00:00.789Z"), 30], [FIXED_NOW, 365 * 20]] as const) {
+    const issued = await issueCertificate({ ca, profile: clientProfile("admin", {}), spki: key.spki, algorithm: "ecdsa-p256", now, validityDays });
+    assert.deepEqual(issued.notAfter, readCertificate(issued.pem).notAfter);
+  }
 });

@@ -75,7 +75,7 @@ test("a CA valid past 2049 (GeneralizedTime) and a leaf it caps have the DER str
   const caPem = await createCa({ subject: subjectName("a-cluster-name-of-forty-characters-long etcd CA", {}), spki: key.spki, signingKey, now: FIXED_NOW, validityDays: 365 * 30 });
   const ca: CertificateAuthority = { cert: readCertificate(caPem), signingKey };
   const leafKey = await generateKeyPair("ecdsa-p256");
-  const leafPem = await issueCertificate({ ca, profile: hostProfile(host, {}), spki: leafKey.spki, algorithm: "ecdsa-p256", now: FIXED_NOW, validityDays: 365 * 40 });
+  const { pem: leafPem } = await issueCertificate({ ca, profile: hostProfile(host, {}), spki: leafKey.spki, algorithm: "ecdsa-p256", now: FIXED_NOW, validityDays: 365 * 40 });
   await assertStructure("ecdsa-p256-ca-2055", await writeTextFile(dir, "ca.crt", caPem));
   await assertStructure("ecdsa-p256-host-2055", await writeTextFile(dir, "host.crt", leafPem));
 });
