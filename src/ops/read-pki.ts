@@ -2,10 +2,11 @@
 // way a file can be missing or damaged becomes a message that says which file and what to run.
 
 import { createPrivateKey, X509Certificate } from "node:crypto";
-import { readFile, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { ClusterCredentials } from "../cluster/client.js";
 import { UserError } from "../errors.js";
+import { readIfExists } from "../pki/files.js";
 import { pkiPaths } from "../pki/types.js";
 
 /** What a file is, for the fix: build issues a leaf again, but a lost CA is a new CA. */
@@ -27,11 +28,13 @@ export async function existingPkiDir(pkiRoot: string, cluster: string): Promise<
   return dir;
 }
 
+/** The file's text; refused by name when missing, not a regular file or too large to be a key or certificate. */
 export async function readPkiFile(path: string, role: PkiFileRole): Promise<string> {
-  return readFile(path, "utf8").catch((error: NodeJS.ErrnoException) => {
-    if (error.code === "ENOENT") throw new UserError(`${path} is missing: ${FIX[role]}`);
-    throw new UserError(`cannot read ${path}: ${error.message}`);
+  const text = await readIfExists(path).catch((error: Error) => {
+    throw error instanceof UserError ? error : new UserError(`cannot read ${path}: ${error.message}`);
   });
+  if (text === undefined) throw new UserError(`${path} is missing: ${FIX[role]}`);
+  return text;
 }
 
 /** parse(), with whatever it throws turned into "this file is damaged, do this". */

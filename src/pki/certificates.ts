@@ -1,29 +1,41 @@
 // Making certificates: the cluster CA and the host and client certificates it signs (X.509 v3,
-// RFC 5280, written as DER by ./der.ts and signed by node:crypto). And reading back the facts a
-// rebuild compares: names, key, dates, issuer. No file I/O: keys and the clock come in.
-import { createHash, createPublicKey, getRandomValues, sign as signAsync, X509Certificate, type KeyObject } from "node:crypto";
+// RFC 5280): built as @peculiar/asn1-x509 schema objects, serialised by @peculiar/asn1-schema and
+// signed by node:crypto. And reading back the facts a rebuild compares: node's X509Certificate
+// (OpenSSL) checks and reads a certificate, @peculiar/asn1-x509 gives what node does not (the raw
+// subject, key identifier, names and usages). No file I/O: keys and the clock come in.
+import { createHash, getRandomValues, sign as signAsync, X509Certificate, type KeyObject } from "node:crypto";
 import { promisify } from "node:util";
+import { AsnConvert, OctetString } from "@peculiar/asn1-schema";
 import {
-  bitString,
-  boolean,
-  childrenOf,
-  explicit,
-  implicitPrimitive,
-  namedBits,
-  nullValue,
-  octetString,
-  oid,
-  readElement,
-  readOid,
-  readTime,
-  sequence,
-  smallInteger,
-  time,
-  unsignedInteger,
-  type Element,
-} from "./der.js";
-import { encodeGeneralNames, encodeName, generalNameKeys, readName, type NameAttribute } from "./names.js";
-import { CA_KEY_USAGES, EXTENDED_KEY_USAGE_OIDS, leafKeyUsages, type KeyUsageName, type LeafProfile } from "./profiles.js";
+  AlgorithmIdentifier,
+  AuthorityKeyIdentifier,
+  BasicConstraints,
+  Certificate,
+  ExtendedKeyUsage,
+  Extension,
+  Extensions,
+  id_ce_authorityKeyIdentifier,
+  id_ce_basicConstraints,
+  id_ce_extKeyUsage,
+  id_ce_keyUsage,
+  id_ce_subjectAltName,
+  id_ce_subjectKeyIdentifier,
+  KeyIdentifier,
+  KeyUsage,
+  KeyUsageFlags,
+  Name,
+  RelativeDistinguishedName,
+  SubjectAlternativeName,
+  SubjectKeyIdentifier,
+  SubjectPublicKeyInfo,
+  TBSCertificate,
+  Validity as ValidityPeriod,
+  Version,
+} from "@peculiar/asn1-x509";
+import { encodeGeneralNames, encodeName, generalNameKeys, readName, relativeName, type NameAttribute } from "./names.js";
+import { derValue, preEncoded, preEncodedCache } from "./pre-encoded.js";
+import { CA_KEY_USAGES, EXTENDED_KEY_USAGE_OIDS, leafKeyUsages, type ExtendedKeyUsage as ExtendedKeyUsageName, type KeyUsageName } from "./profiles.js";
+import type { LeafProfile } from "./profiles.js";
 import type { KeyAlgorithm } from "./types.js";
 
 const sign = promisify(signAsync);
@@ -32,79 +44,123 @@ export const DAY_MS = 24 * 60 * 60 * 1000;
 /** Machines without a real-time clock (and skewed ones) boot "in the past"; a day's slack keeps certificates valid for them. */
 const BACKDATE_MS = DAY_MS;
 
+/** Whole seconds, as a certificate holds them. */
+const wholeSeconds = (ms: number) => new Date(Math.floor(ms / 1000) * 1000);
+
 function validityPeriod({ now, validityDays, notAfterLimit }: Validity): { notBefore: Date; notAfter: Date } {
   const wanted = now.getTime() + validityDays * DAY_MS;
   return {
-    notBefore: new Date(now.getTime() - BACKDATE_MS),
-    notAfter: new Date(notAfterLimit === undefined ? wanted : Math.min(wanted, notAfterLimit.getTime())),
+    notBefore: wholeSeconds(now.getTime() - BACKDATE_MS),
+    notAfter: wholeSeconds(notAfterLimit === undefined ? wanted : Math.min(wanted, notAfterLimit.getTime())),
   };
 }
 
-/** 16 random bytes as hex, top bit cleared so the DER INTEGER is positive, never zero (RFC 5280 4.1.2.2). */
+/**
+ * 16 random bytes as hex, the first from 0x01 to 0x7f: the INTEGER is positive, never zero, and
+ * minimal as it stands, so every serial is 16 bytes long (RFC 5280 4.1.2.2).
+ */
 export function randomSerialNumber(): string {
-  const bytes = new Uint8Array(16);
-  do {
-    getRandomValues(bytes);
-    bytes[0] = (bytes[0] ?? 0) & 0x7f;
-  } while (bytes.every((byte) => byte === 0));
+  const bytes = getRandomValues(new Uint8Array(16));
+  bytes[0] = (bytes[0] ?? 0) & 0x7f || 1;
   return Buffer.from(bytes).toString("hex");
 }
 
-const OID = {
-  ecdsaWithSha256: "1.2.840.10045.4.3.2",
-  sha256WithRsa: "1.2.840.113549.1.1.11",
-  subjectKeyIdentifier: "2.5.29.14",
-  keyUsage: "2.5.29.15",
-  subjectAltName: "2.5.29.17",
-  basicConstraints: "2.5.29.19",
-  authorityKeyIdentifier: "2.5.29.35",
-  extendedKeyUsage: "2.5.29.37",
-} as const;
+const SIGNATURE_ALGORITHM = {
+  ecdsa: preEncoded(new AlgorithmIdentifier({ algorithm: "1.2.840.10045.4.3.2" })), // ecdsa-with-SHA256: no parameters (RFC 5758)
+  rsa: preEncoded(new AlgorithmIdentifier({ algorithm: "1.2.840.113549.1.1.11", parameters: null })), // sha256WithRSAEncryption: NULL parameters (RFC 4055)
+};
 
-/** KeyUsage bit numbers (RFC 5280 4.2.1.3). */
-const KEY_USAGE_BITS: Record<KeyUsageName, number> = { digitalSignature: 0, keyEncipherment: 2, keyCertSign: 5, crlSign: 6 };
+const KEY_USAGE_FLAGS: Record<KeyUsageName, number> = {
+  digitalSignature: KeyUsageFlags.digitalSignature,
+  keyEncipherment: KeyUsageFlags.keyEncipherment,
+  keyCertSign: KeyUsageFlags.keyCertSign,
+  crlSign: KeyUsageFlags.cRLSign,
+};
 
-function extension(id: string, critical: boolean, value: Buffer): Buffer {
-  return critical ? sequence(oid(id), boolean(true), octetString(value)) : sequence(oid(id), octetString(value));
+function extension(extnID: string, critical: boolean, value: object): Extension {
+  return new Extension({ extnID, critical, extnValue: new OctetString(AsnConvert.serialize(value)) });
 }
 
-function basicConstraints(ca: boolean): Buffer {
-  // pathLen 0: the CA signs leaf certificates only, never another CA.
-  return extension(OID.basicConstraints, true, ca ? sequence(boolean(true), smallInteger(0)) : sequence());
+// What every leaf of a kind shares, encoded once per process rather than per certificate.
+const shared = preEncodedCache<Extension>();
+const sharedValidity = preEncodedCache<ValidityPeriod>(10);
+const sharedRdn = preEncodedCache<RelativeDistinguishedName>();
+const issuerNames = new WeakMap<CertificateFacts, Name>();
+
+/** A leaf's subject: its attributes other than CN are the same in every leaf, and encoded once. */
+function leafSubject(attributes: readonly NameAttribute[]): Name {
+  return new Name(attributes.map((attribute) => (attribute.type === "CN" ? relativeName(attribute) : sharedRdn(`${attribute.type}=${attribute.value}`, () => relativeName(attribute)))));
 }
 
-const keyUsage = (usages: readonly KeyUsageName[]) => extension(OID.keyUsage, true, namedBits(usages.map((usage) => KEY_USAGE_BITS[usage])));
-const subjectKeyIdentifier = (keyId: Buffer) => extension(OID.subjectKeyIdentifier, false, octetString(keyId));
-const authorityKeyIdentifier = (keyId: Buffer) => extension(OID.authorityKeyIdentifier, false, sequence(implicitPrimitive(0, keyId)));
+/** The CA's subject as read, as its leaves' issuer: encoded once per CA. */
+function issuerOf(ca: CertificateFacts): Name {
+  const known = issuerNames.get(ca) ?? preEncoded(ca.subjectName);
+  issuerNames.set(ca, known);
+  return known;
+}
+
+function validityOf({ notBefore, notAfter }: { notBefore: Date; notAfter: Date }): ValidityPeriod {
+  return sharedValidity(`${notBefore.getTime()}/${notAfter.getTime()}`, () => new ValidityPeriod({ notBefore, notAfter }));
+}
+
+/** pathLen 0: the CA signs leaf certificates only, never another CA. */
+const basicConstraints = (ca: boolean) =>
+  shared(`basicConstraints:${ca}`, () => extension(id_ce_basicConstraints, true, ca ? new BasicConstraints({ cA: true, pathLenConstraint: 0 }) : new BasicConstraints()));
+const keyUsage = (usages: readonly KeyUsageName[]) =>
+  shared(`keyUsage:${usages.join()}`, () => extension(id_ce_keyUsage, true, new KeyUsage(usages.reduce((flags, usage) => flags | KEY_USAGE_FLAGS[usage], 0))));
+const extendedKeyUsage = (usages: readonly ExtendedKeyUsageName[]) =>
+  shared(`extendedKeyUsage:${usages.join()}`, () => extension(id_ce_extKeyUsage, false, new ExtendedKeyUsage(usages.map((usage) => EXTENDED_KEY_USAGE_OIDS[usage]))));
+const subjectKeyIdentifier = (keyId: Buffer) => extension(id_ce_subjectKeyIdentifier, false, new SubjectKeyIdentifier(keyId));
+const authorityKeyIdentifier = (keyId: Buffer) =>
+  shared(`authorityKeyIdentifier:${keyId.toString("hex")}`, () => extension(id_ce_authorityKeyIdentifier, false, new AuthorityKeyIdentifier({ keyIdentifier: new KeyIdentifier(keyId) })));
 
 /** RFC 5280 4.2.1.2 method 1: SHA-1 of the subjectPublicKey bits. */
 function keyIdentifier(spki: Buffer): Buffer {
-  const [, subjectPublicKey] = childrenOf(readElement(spki));
-  if (!subjectPublicKey) throw new Error("malformed SubjectPublicKeyInfo");
-  return createHash("sha1").update(subjectPublicKey.contents.subarray(1)).digest();
+  const { subjectPublicKey } = AsnConvert.parse(spki, SubjectPublicKeyInfo);
+  return createHash("sha1").update(Buffer.from(subjectPublicKey)).digest();
 }
 
-/** The fields of a TBSCertificate (RFC 5280 4.1) that differ between certificates, each DER-encoded. */
+/** The fields of a TBSCertificate (RFC 5280 4.1) that differ between certificates. */
 interface TbsFields {
-  serial: Buffer;
-  issuer: Buffer;
-  validity: Buffer;
-  subject: Buffer;
+  issuer: Name;
+  validity: Validity;
+  subject: Name;
+  /** DER SubjectPublicKeyInfo, as node:crypto exports it. */
   spki: Buffer;
-  extensions: Buffer[];
+  extensions: Extension[];
+}
+
+/** A new certificate: its PEM, and when it ends (known as it is made, so the caller need not read the PEM back). */
+export interface IssuedCertificate {
+  pem: string;
+  notAfter: Date;
 }
 
 /** Signs with the issuer's key: ECDSA or RSA PKCS#1 v1.5, both with SHA-256 (on the thread pool). */
-async function signedCertificate(fields: TbsFields, signingKey: KeyObject): Promise<string> {
-  const algorithm =
-    signingKey.asymmetricKeyType === "rsa" ? sequence(oid(OID.sha256WithRsa), nullValue()) : sequence(oid(OID.ecdsaWithSha256));
-  const version3 = explicit(0, smallInteger(2));
-  const tbs = sequence(version3, fields.serial, algorithm, fields.issuer, fields.validity, fields.subject, fields.spki, explicit(3, sequence(...fields.extensions)));
+async function signedCertificate(fields: TbsFields, signingKey: KeyObject): Promise<IssuedCertificate> {
+  const period = validityPeriod(fields.validity);
+  const signatureAlgorithm = signingKey.asymmetricKeyType === "rsa" ? SIGNATURE_ALGORITHM.rsa : SIGNATURE_ALGORITHM.ecdsa;
+  const tbsCertificate = new TBSCertificate({
+    version: Version.v3,
+    serialNumber: Uint8Array.from(Buffer.from(randomSerialNumber(), "hex")).buffer,
+    signature: signatureAlgorithm,
+    issuer: fields.issuer,
+    validity: validityOf(period),
+    subject: fields.subject,
+    subjectPublicKeyInfo: derValue<SubjectPublicKeyInfo>(fields.spki),
+    extensions: new Extensions(fields.extensions),
+  });
+  // Encoded once: the certificate carries exactly the bytes that were signed.
+  const tbs = Buffer.from(AsnConvert.serialize(tbsCertificate));
   const signature = await sign("sha256", tbs, signingKey);
-  return pemOf(sequence(tbs, algorithm, bitString(signature)));
+  const certificate = new Certificate({
+    tbsCertificate: derValue<TBSCertificate>(tbs),
+    signatureAlgorithm,
+    signatureValue: Uint8Array.from(signature).buffer,
+  });
+  return { pem: pemOf(Buffer.from(AsnConvert.serialize(certificate))), notAfter: period.notAfter };
 }
 
-const newSerial = () => unsignedInteger(Buffer.from(randomSerialNumber(), "hex"));
 
 function pemOf(der: Buffer): string {
   const lines = der.toString("base64").match(/.{1,64}/g) ?? [];
@@ -118,11 +174,6 @@ interface Validity {
   notAfterLimit?: Date;
 }
 
-function validity(dates: Validity): Buffer {
-  const { notBefore, notAfter } = validityPeriod(dates);
-  return sequence(time(notBefore), time(notAfter));
-}
-
 export interface CreateCaParams extends Validity {
   subject: NameAttribute[];
   /** The CA's own key: its public half (SPKI) and the key that signs. */
@@ -131,14 +182,10 @@ export interface CreateCaParams extends Validity {
 }
 
 /** Self-signed CA that may sign leaf certificates only (pathLen 0). Returns its PEM. */
-export function createCa(params: CreateCaParams): Promise<string> {
+export async function createCa(params: CreateCaParams): Promise<string> {
   const name = encodeName(params.subject);
-  const extensions = [
-    basicConstraints(true),
-    keyUsage(CA_KEY_USAGES),
-    subjectKeyIdentifier(keyIdentifier(params.spki)),
-  ];
-  return signedCertificate({ serial: newSerial(), issuer: name, validity: validity(params), subject: name, spki: params.spki, extensions }, params.signingKey);
+  const extensions = [basicConstraints(true), keyUsage(CA_KEY_USAGES), subjectKeyIdentifier(keyIdentifier(params.spki))];
+  return (await signedCertificate({ issuer: name, validity: params, subject: name, spki: params.spki, extensions }, params.signingKey)).pem;
 }
 
 export interface CertificateAuthority {
@@ -154,22 +201,23 @@ export interface IssueParams extends Validity {
   algorithm: KeyAlgorithm;
 }
 
-/** A host or client certificate signed by the CA, ending no later than the CA. Returns its PEM. */
-export function issueCertificate({ ca, profile, spki, algorithm, ...dates }: IssueParams): Promise<string> {
+/** A host or client certificate signed by the CA, ending no later than the CA. */
+export function issueCertificate({ ca, profile, spki, algorithm, ...dates }: IssueParams): Promise<IssuedCertificate> {
   const extensions = [
     basicConstraints(false),
     keyUsage(leafKeyUsages(algorithm)),
-    extension(OID.extendedKeyUsage, false, sequence(...profile.extendedKeyUsages.map((usage) => oid(EXTENDED_KEY_USAGE_OIDS[usage])))),
+    extendedKeyUsage(profile.extendedKeyUsages),
     // The CA's own key identifier, so chains still build when the CA was made by another tool.
     authorityKeyIdentifier(ca.cert.subjectKeyId ?? keyIdentifier(ca.cert.spki)),
     subjectKeyIdentifier(keyIdentifier(spki)),
   ];
   const { dnsNames, ipAddresses } = profile.subjectAltNames;
   if (dnsNames.length + ipAddresses.length > 0) {
-    extensions.push(extension(OID.subjectAltName, false, encodeGeneralNames(profile.subjectAltNames)));
+    extensions.push(extension(id_ce_subjectAltName, false, new SubjectAlternativeName(encodeGeneralNames(profile.subjectAltNames))));
   }
-  // The issuer is the CA's subject byte for byte: Go (etcd) matches issuer and subject as raw bytes.
-  const fields = { serial: newSerial(), issuer: ca.cert.subjectDer, validity: validity({ ...dates, notAfterLimit: ca.cert.notAfter }), subject: encodeName(profile.subject), spki, extensions };
+  // The issuer is the CA's subject as read: readCertificate only accepts certificates that encode back to their own bytes,
+  // so it is byte for byte the CA's (Go, in etcd, matches issuer and subject as raw bytes).
+  const fields = { issuer: issuerOf(ca.cert), validity: { ...dates, notAfterLimit: ca.cert.notAfter }, subject: leafSubject(profile.subject), spki, extensions };
   return signedCertificate(fields, ca.signingKey);
 }
 
@@ -178,12 +226,13 @@ export function issueCertificate({ ca, profile, spki, algorithm, ...dates }: Iss
 /** What etcdboot needs to know of a certificate on disk. */
 export interface CertificateFacts {
   pem: string;
-  /** Lower-case hex of the serial number's bytes. */
+  /** Lower-case hex of the serial number. */
   serial: string;
   notBefore: Date;
   notAfter: Date;
   subject: NameAttribute[];
-  /** The subject Name as encoded (a CA's becomes its leaves' issuer). */
+  /** The subject Name as parsed (a CA's becomes its leaves' issuer) and as encoded. */
+  subjectName: Name;
   subjectDer: Buffer;
   /** DER SubjectPublicKeyInfo. */
   spki: Buffer;
@@ -193,60 +242,85 @@ export interface CertificateFacts {
   /** Each extension's value (the DER inside extnValue) by OID, for ./usage.ts to decode. */
   extensionValues: ReadonlyMap<string, Buffer>;
   der: Buffer;
+  /** OpenSSL's reading, for issuer and signature checks. */
+  x509: X509Certificate;
 }
+
+/** A certificate is a few KiB at most: anything far larger is refused before it is parsed. */
+export const MAX_CERTIFICATE_PEM_BYTES = 64 * 1024;
 
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]+)-----END CERTIFICATE-----/;
 
-/** Reads a PEM certificate (the first, when the file holds a chain). Throws when it is not one. */
+/**
+ * Extensions a verifier (Go's crypto/x509, in etcd) understands when they are marked critical;
+ * a certificate with any other critical extension is refused by it, and so by us.
+ */
+const UNDERSTOOD_CRITICAL_EXTENSIONS = new Set([
+  id_ce_subjectKeyIdentifier,
+  id_ce_keyUsage,
+  id_ce_subjectAltName,
+  id_ce_basicConstraints,
+  "2.5.29.30", // nameConstraints
+  "2.5.29.31", // cRLDistributionPoints
+  "2.5.29.32", // certificatePolicies
+  id_ce_authorityKeyIdentifier,
+  id_ce_extKeyUsage,
+]);
+
+/** Reads a PEM certificate (the first, when the file holds a chain). Throws when it is not one, or not in DER. */
 export function readCertificate(pem: string): CertificateFacts {
+  if (pem.length > MAX_CERTIFICATE_PEM_BYTES) throw new Error(`${pem.length} bytes, more than a certificate file can be (${MAX_CERTIFICATE_PEM_BYTES})`);
   const base64 = PEM_CERTIFICATE.exec(pem)?.[1];
   if (base64 === undefined) throw new Error("no PEM certificate found");
   const der = Buffer.from(base64.replace(/\s+/g, ""), "base64");
-  const [tbs] = childrenOf(readElement(der));
-  if (!tbs) throw new Error("malformed certificate");
-  // version [0], serial, signature, issuer, validity, subject, subjectPublicKeyInfo, then [1] [2] [3].
-  const fields = childrenOf(tbs);
-  const [serial, , , validityElement, subject, spki] = fields[0]?.tag === 0xa0 ? fields.slice(1) : fields;
-  if (!serial || !validityElement || !subject || !spki) throw new Error("malformed certificate");
-  const [notBefore, notAfter] = childrenOf(validityElement).map(readTime);
-  if (!notBefore || !notAfter) throw new Error("malformed certificate validity");
-  const extensions = readExtensions(fields.find((field) => field.tag === 0xa3));
-  const keyId = extensions.get(OID.subjectKeyIdentifier);
-  const altNames = extensions.get(OID.subjectAltName);
+  const x509 = new X509Certificate(der);
+  const parsed = AsnConvert.parse(der, Certificate);
+  // Encoding what was parsed must give the same bytes: DER has one encoding per value, so this refuses trailing
+  // bytes, long or indefinite lengths and every other BER liberty, and any value the parser misread.
+  if (!Buffer.from(AsnConvert.serialize(parsed)).equals(der)) throw new Error("not DER-encoded (trailing bytes, or a value encoded in a non-canonical form)");
+  const tbs = parsed.tbsCertificate;
+  const extensions = extensionValuesOf(tbs.extensions ?? []);
+  const keyId = extensions.get(id_ce_subjectKeyIdentifier);
+  const altNames = extensions.get(id_ce_subjectAltName);
   return {
     pem,
-    serial: serial.contents.toString("hex"),
-    notBefore,
-    notAfter,
-    subject: readName(subject),
-    subjectDer: subject.encoded,
-    spki: spki.encoded,
-    subjectKeyId: keyId ? readElement(keyId).contents : undefined,
-    subjectAltNames: altNames ? generalNameKeys(readElement(altNames)) : [],
+    serial: x509.serialNumber.toLowerCase(),
+    notBefore: dateOf(x509.validFrom),
+    notAfter: dateOf(x509.validTo),
+    subject: readName(tbs.subject),
+    subjectName: tbs.subject,
+    subjectDer: Buffer.from(AsnConvert.serialize(tbs.subject)),
+    spki: x509.publicKey.export({ type: "spki", format: "der" }),
+    subjectKeyId: keyId ? Buffer.from(AsnConvert.parse(keyId, SubjectKeyIdentifier).buffer) : undefined,
+    subjectAltNames: altNames ? generalNameKeys(AsnConvert.parse(altNames, SubjectAlternativeName)) : [],
     extensionValues: extensions,
     der,
+    x509,
   };
 }
 
-/** Extension values (the DER inside each extnValue OCTET STRING) by OID. */
-function readExtensions(wrapper: Element | undefined): Map<string, Buffer> {
+/** node prints dates as OpenSSL does ("Mar  1 12:00:00 2025 GMT"). */
+function dateOf(text: string): Date {
+  const date = new Date(text);
+  if (Number.isNaN(date.getTime())) throw new Error(`unreadable date ${text}`);
+  return date;
+}
+
+/** Extension values (the DER inside each extnValue OCTET STRING) by OID; each extension at most once (RFC 5280 4.2). */
+function extensionValuesOf(extensions: readonly Extension[]): Map<string, Buffer> {
   const values = new Map<string, Buffer>();
-  const [list] = wrapper ? childrenOf(wrapper) : [];
-  for (const entry of list ? childrenOf(list) : []) {
-    const parts = childrenOf(entry);
-    const [id, value] = [parts[0], parts[parts.length - 1]];
-    if (id && value) values.set(readOid(id), value.contents);
+  for (const { extnID, critical, extnValue } of extensions) {
+    if (values.has(extnID)) throw new Error(`the extension ${extnID} appears twice`);
+    if (critical && !UNDERSTOOD_CRITICAL_EXTENSIONS.has(extnID)) throw new Error(`the critical extension ${extnID} is one TLS clients do not understand`);
+    values.set(extnID, Buffer.from(extnValue.buffer));
   }
   return values;
 }
 
-const publicKeys = new WeakMap<CertificateFacts, KeyObject>();
-const caCertificates = new WeakMap<CertificateFacts, X509Certificate>();
-
-function x509OfCa(ca: CertificateFacts): X509Certificate {
-  const parsed = caCertificates.get(ca) ?? new X509Certificate(ca.der);
-  caCertificates.set(ca, parsed);
-  return parsed;
+/** The serial and expiry of a PEM certificate (state.json, `certs`): node alone, as the full reading is not needed. */
+export function certificateSummary(pem: string): { serial: string; notAfter: Date } {
+  const x509 = new X509Certificate(pem);
+  return { serial: x509.serialNumber.toLowerCase(), notAfter: dateOf(x509.validTo) };
 }
 
 /**
@@ -255,10 +329,7 @@ function x509OfCa(ca: CertificateFacts): X509Certificate {
  */
 export function isSignedBy(cert: CertificateFacts, ca: CertificateFacts): boolean {
   try {
-    const caKey = publicKeys.get(ca) ?? createPublicKey({ key: ca.spki, format: "der", type: "spki" });
-    publicKeys.set(ca, caKey);
-    const x509 = new X509Certificate(cert.der);
-    return x509.checkIssued(x509OfCa(ca)) && x509.verify(caKey);
+    return cert.x509.checkIssued(ca.x509) && cert.x509.verify(ca.x509.publicKey);
   } catch {
     return false; // e.g. an RSA signature checked against an EC key
   }

@@ -8,7 +8,7 @@ import { archiveStampOf, commitCa, privateWrite, publicWrite, recoverStagedCa } 
 import { createCa, DAY_MS, issueCertificate, readCertificate, type CertificateAuthority, type CertificateFacts } from "./certificates.js";
 import { assertFolderOrMissing, keepKeyPrivate, makePrivateDirectory, readIfExists } from "./files.js";
 import { generateKeyPair, readKeyPair, signingKeyOf, type KeyPair } from "./keys.js";
-import { clientProfile, hostProfile, subjectName, type LeafProfile } from "./profiles.js";
+import { caCommonName, clientProfile, hostProfile, subjectName, type LeafProfile } from "./profiles.js";
 import { reissueReason, renewalDeadline, type ExistingLeaf } from "./reuse.js";
 import { pkiPaths, type CertifiedKey, type ClusterPki, type IssueReason, type PkiReport, type PkiRequest } from "./types.js";
 import { certificateUsage } from "./usage.js";
@@ -180,7 +180,7 @@ async function newCa(req: PkiRequest): Promise<CaState> {
   const key = await generateKeyPair(req.algorithm);
   const signingKey = signingKeyOf(key.pem);
   const certPem = await createCa({
-    subject: subjectName(`${req.cluster} etcd CA`, req.subject),
+    subject: subjectName(caCommonName(req.cluster), req.subject),
     spki: key.spki,
     signingKey,
     now: req.now,
@@ -227,7 +227,7 @@ async function leafKey(existing: KeyPair | undefined, req: PkiRequest): Promise<
 }
 
 async function issueLeaf(leaf: Leaf, req: PkiRequest, ca: CaState, key: LeafKey, reason: IssueReason): Promise<LeafState> {
-  const certPem = await issueCertificate({
+  const issued = await issueCertificate({
     ca: ca.authority,
     profile: leaf.profile,
     spki: key.spki,
@@ -235,10 +235,11 @@ async function issueLeaf(leaf: Leaf, req: PkiRequest, ca: CaState, key: LeafKey,
     now: req.now,
     validityDays: req.validityDays,
   });
+  const certPem = issued.pem;
   const certWrite = publicWrite(leaf.certPath, certPem);
   // Key first: a run stopped in between leaves a certificate that does not match its key, which the next run re-issues.
   const writes = key.generated ? [privateWrite(leaf.keyPath, key.pem), certWrite] : [certWrite];
-  return { leaf, files: { certPem, keyPem: key.pem }, reason, writes, notAfter: readCertificate(certPem).notAfter };
+  return { leaf, files: { certPem, keyPem: key.pem }, reason, writes, notAfter: issued.notAfter };
 }
 
 /** Unreadable files hold nothing to keep: the leaf is issued anew (and reported as damaged). */

@@ -11,8 +11,8 @@ export const PUBLIC_FILE_MODE = 0o644;
 /** Group and other permission bits: none of them on anything that holds or guards a private key. */
 const SHARED_BITS = 0o077;
 
-/** Far more than any key or certificate etcdboot reads: a bigger file is not one. */
-const MAX_PKI_FILE_BYTES = 1024 * 1024;
+/** Far more than any key or certificate (an RSA-4096 key is 3.3 KB): a bigger file is not one, and is not parsed. */
+const MAX_PKI_FILE_BYTES = 64 * 1024;
 
 /**
  * The file's text, or undefined when there is no such file. Anything else in its place (a folder,

@@ -1,18 +1,9 @@
-// Distinguished names and subject alternative names: encoded for new certificates, and read
-// back from existing ones so they can be compared with what the spec asks for.
+// Distinguished names and subject alternative names: built as @peculiar/asn1-x509 schema
+// objects for new certificates, and read back from parsed ones so they can be compared with
+// what the spec asks for.
 import { isIP } from "node:net";
-import {
-  childrenOf,
-  implicitPrimitive,
-  oid,
-  printableString,
-  readOid,
-  readString,
-  sequence,
-  setOfOne,
-  utf8String,
-  type Element,
-} from "./der.js";
+import { AsnConvert } from "@peculiar/asn1-schema";
+import { AttributeTypeAndValue, AttributeValue, GeneralName, Name, RelativeDistinguishedName, type GeneralNames } from "@peculiar/asn1-x509";
 
 export type NameAttributeType = "C" | "ST" | "L" | "O" | "OU" | "CN";
 
@@ -36,24 +27,20 @@ const ATTRIBUTE_TYPES = new Map(Object.entries(ATTRIBUTE_OIDS).map(([type, dotte
 const PRINTABLE = /^[A-Za-z0-9 '()+,\-./:=?]*$/;
 
 /** A Name: one attribute per relative distinguished name, in the order given. */
-export function encodeName(attributes: readonly NameAttribute[]): Buffer {
-  return sequence(
-    ...attributes.map(({ type, value }) => {
-      const dotted = ATTRIBUTE_OIDS[type as NameAttributeType] ?? type;
-      return setOfOne(sequence(oid(dotted), PRINTABLE.test(value) ? printableString(value) : utf8String(value)));
-    }),
-  );
+export function encodeName(attributes: readonly NameAttribute[]): Name {
+  return new Name(attributes.map(relativeName));
 }
 
-export function readName(name: Element): NameAttribute[] {
-  return childrenOf(name).flatMap((rdn) =>
-    childrenOf(rdn).map((attribute) => {
-      const [type, value] = childrenOf(attribute);
-      if (!type || !value) throw new Error("malformed name attribute");
-      const dotted = readOid(type);
-      return { type: ATTRIBUTE_TYPES.get(dotted) ?? dotted, value: readString(value) };
-    }),
-  );
+/** One attribute as a relative distinguished name. */
+export function relativeName({ type, value }: NameAttribute): RelativeDistinguishedName {
+  // countryName is a PrintableString by definition (X.520); the spec only lets two upper-case letters through.
+  const text = type === "C" || PRINTABLE.test(value) ? new AttributeValue({ printableString: value }) : new AttributeValue({ utf8String: value });
+  return new RelativeDistinguishedName([new AttributeTypeAndValue({ type: ATTRIBUTE_OIDS[type as NameAttributeType] ?? type, value: text })]);
+}
+
+export function readName(name: Name): NameAttribute[] {
+  // Array.from: the library's arrays would map into more of their own kind.
+  return Array.from(name).flatMap((rdn) => Array.from(rdn, (attribute) => ({ type: ATTRIBUTE_TYPES.get(attribute.type) ?? attribute.type, value: attribute.value.toString() })));
 }
 
 /** The same attributes in the same order, whatever string type encodes them. */
@@ -66,32 +53,36 @@ export interface SubjectAltNames {
   ipAddresses: string[];
 }
 
-const DNS_NAME_TAG = 2;
-const IP_ADDRESS_TAG = 7;
-
-/** GeneralNames: dNSName [2] IA5String, iPAddress [7] OCTET STRING (4 or 16 bytes). */
-export function encodeGeneralNames({ dnsNames, ipAddresses }: SubjectAltNames): Buffer {
-  return sequence(
-    ...dnsNames.map((name) => implicitPrimitive(DNS_NAME_TAG, Buffer.from(name, "latin1"))),
-    ...ipAddresses.map((address) => implicitPrimitive(IP_ADDRESS_TAG, ipAddressBytes(address))),
-  );
+/** dNSName and iPAddress entries, DNS names first, in the order given. */
+export function encodeGeneralNames({ dnsNames, ipAddresses }: SubjectAltNames): GeneralName[] {
+  return [
+    ...dnsNames.map((dNSName) => new GeneralName({ dNSName })),
+    // The library parses the text again to bytes; the canonical form guards it from forms it does not read ("::ffff:1.2.3.4").
+    ...ipAddresses.map((address) => new GeneralName({ iPAddress: canonicalIp(address) })),
+  ];
 }
 
 /**
  * A comparable key per name ("dns:etcd-1", "ip:0a000001"): IPs by their bytes, so that
- * fd00::1 and fd00:0:0::1 are the same address. Other kinds of names keep their tag and bytes.
+ * fd00::1 and fd00:0:0::1 are the same address. Other kinds of names keep their whole encoding.
  */
-export function generalNameKeys(generalNames: Element): string[] {
-  return childrenOf(generalNames).map((name) => {
-    const tag = name.tag & 0x1f;
-    if (tag === DNS_NAME_TAG) return `dns:${name.contents.toString("latin1")}`;
-    if (tag === IP_ADDRESS_TAG) return `ip:${name.contents.toString("hex")}`;
-    return `tag${tag}:${name.contents.toString("hex")}`;
+export function generalNameKeys(generalNames: GeneralNames): string[] {
+  return Array.from(generalNames, (name) => {
+    if (name.dNSName !== undefined) return `dns:${name.dNSName}`;
+    if (name.iPAddress !== undefined) return `ip:${ipAddressBytes(name.iPAddress).toString("hex")}`;
+    return `other:${Buffer.from(AsnConvert.serialize(name)).toString("hex")}`;
   });
 }
 
 export function wantedGeneralNameKeys({ dnsNames, ipAddresses }: SubjectAltNames): string[] {
   return [...dnsNames.map((name) => `dns:${name}`), ...ipAddresses.map((address) => `ip:${ipAddressBytes(address).toString("hex")}`)];
+}
+
+/** The text the library writes as the address's bytes: dotted quad, or eight hex groups (no "::", no dotted tail). */
+function canonicalIp(address: string): string {
+  const bytes = ipAddressBytes(address);
+  if (bytes.length === 4) return [...bytes].join(".");
+  return Array.from({ length: 8 }, (_, i) => bytes.readUInt16BE(i * 2).toString(16)).join(":");
 }
 
 /** 4 bytes for IPv4, 16 for IPv6 (with "::" expanded and a dotted IPv4 tail allowed). */

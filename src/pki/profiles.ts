@@ -25,6 +25,15 @@ export interface LeafProfile {
   extendedKeyUsages: ExtendedKeyUsage[];
 }
 
+/** RFC 5280's upper bound for a common name (ub-common-name). */
+const MAX_COMMON_NAME = 64;
+
+/** "<cluster> etcd CA", or the cluster's name alone where that would pass the 64 characters a common name may have. */
+export function caCommonName(cluster: string): string {
+  const named = `${cluster} etcd CA`;
+  return named.length <= MAX_COMMON_NAME ? named : cluster;
+}
+
 /** cfssl's order: C, ST, L, O, OU, then CN. Empty fields are left out. */
 export function subjectName(commonName: string, fields: SubjectFields): NameAttribute[] {
   const ordered: [NameAttribute["type"], string | undefined][] = [

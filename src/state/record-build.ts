@@ -2,14 +2,14 @@
 
 import { clientUrl, peerUrl } from "../etcd/config.js";
 import type { OutputFile } from "../encoders/output-tree.js";
-import { readCertificate } from "../pki/certificates.js";
+import { certificateSummary } from "../pki/certificates.js";
 import type { ClusterPki } from "../pki/types.js";
 import { sha256Hex } from "../release/hash.js";
 import type { Spec } from "../spec/types.js";
 import type { Bootstrap, BuildState, RetiredMember } from "./types.js";
 
 export function certificateInfo(certPem: string): { serial: string; notAfter: string } {
-  const certificate = readCertificate(certPem);
+  const certificate = certificateSummary(certPem);
   return { serial: certificate.serial, notAfter: certificate.notAfter.toISOString() };
 }
 

@@ -51,6 +51,7 @@ try {
     "",
     `Machine: ${machine()}. Load average (1, 5, 15 min) before: ${loadBefore}; after: ${load()}.`,
     "Every figure is a whole-process wall time unless stated otherwise, measured in this run beside its peer.",
+    "Absolute seconds differ between machines (and with the load on this one): only the ratios between tools measured in the same run are comparable.",
     "",
     "## Targets",
     "",

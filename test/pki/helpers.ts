@@ -25,7 +25,7 @@ export async function makeCa(algorithm: KeyAlgorithm, subject: SubjectFields, cl
 /** A new key and a certificate for it from the CA, valid for a year from FIXED_NOW. */
 export async function makeLeaf(ca: CertificateAuthority, profile: LeafProfile, algorithm: KeyAlgorithm = "ecdsa-p256"): Promise<{ certPem: string; key: KeyPair }> {
   const key = await generateKeyPair(algorithm);
-  const certPem = await issueCertificate({ ca, profile, spki: key.spki, algorithm, now: FIXED_NOW, validityDays: 365 });
+  const { pem: certPem } = await issueCertificate({ ca, profile, spki: key.spki, algorithm, now: FIXED_NOW, validityDays: 365 });
   return { certPem, key };
 }
 
