@@ -19,6 +19,12 @@ export interface OutputFile {
   content: string | Uint8Array;
   /** Carries a private key or password: written 0600, in a folder written 0700. */
   secret: boolean;
+  /** Of the content, taken once here for the manifest and the build state alike. */
+  sha256: string;
+}
+
+function outputFile(path: string, content: string | Uint8Array, secret: boolean): OutputFile {
+  return { path, content, secret, sha256: sha256Hex(content) };
 }
 
 export const MANIFEST = "manifest.json";
@@ -46,26 +52,26 @@ async function encodeHost(spec: Spec, plan: HostPlan): Promise<OutputFile[]> {
   const folder = `hosts/${plan.host.name}`;
   const secret = plan.files.some((f) => f.secret === true);
   const certificate = plan.files.find((f) => f.path === SYSTEMD_LAYOUT.memberCert);
-  const renewal = certificate ? [{ path: `${folder}/${MEMBER_CERT_COPY}`, content: certificate.content, secret: false }] : [];
+  const renewal = certificate ? [outputFile(`${folder}/${MEMBER_CERT_COPY}`, certificate.content, false)] : [];
   if (plan.host.target.format === "apkovl") {
     const { apkovlName, encodeApkovl } = await import("./apkovl.js"); // with the tar library: only Alpine builds load it
-    return [{ path: `${folder}/${apkovlName(plan)}`, content: await encodeApkovl(plan), secret }, ...renewal];
+    return [outputFile(`${folder}/${apkovlName(plan)}`, await encodeApkovl(plan), secret), ...renewal];
   }
-  const cloudInit = Object.entries(encodeCloudInit(spec, plan)).map(([name, content]) => ({ path: `${folder}/${name}`, content, secret: secret && name === CLOUD_INIT_CARRIER }));
+  const cloudInit = Object.entries(encodeCloudInit(spec, plan)).map(([name, content]) => outputFile(`${folder}/${name}`, content, secret && name === CLOUD_INIT_CARRIER));
   return [...cloudInit, ...renewal];
 }
 
 export async function encodeOutputTree(spec: Spec, plans: HostPlan[], caCertPem: string, pkiDir: string): Promise<OutputFile[]> {
   const files: OutputFile[] = [
-    { path: "ca.crt", content: caCertPem, secret: false },
-    { path: "etcdctl.env", content: etcdctlEnvironment(spec, pkiDir), secret: false },
+    outputFile("ca.crt", caCertPem, false),
+    outputFile("etcdctl.env", etcdctlEnvironment(spec, pkiDir), false),
   ];
   for (const hostFiles of await Promise.all(plans.map((plan) => encodeHost(spec, plan)))) files.push(...hostFiles);
   files.sort((a, b) => a.path.localeCompare(b.path));
   const manifest = {
     cluster: spec.cluster.name,
     etcdVersion: spec.etcd.version.text,
-    files: files.map((f) => ({ path: f.path, bytes: Buffer.byteLength(f.content), sha256: sha256Hex(f.content) })),
+    files: files.map((f) => ({ path: f.path, bytes: Buffer.byteLength(f.content), sha256: f.sha256 })),
   };
-  return [...files, { path: MANIFEST, content: `${JSON.stringify(manifest, null, 2)}\n`, secret: false }];
+  return [...files, outputFile(MANIFEST, `${JSON.stringify(manifest, null, 2)}\n`, false)];
 }

@@ -4,7 +4,6 @@ import { clientUrl, peerUrl } from "../etcd/config.js";
 import type { OutputFile } from "../encoders/output-tree.js";
 import { certificateSummary } from "../pki/certificates.js";
 import type { ClusterPki } from "../pki/types.js";
-import { sha256Hex } from "../release/hash.js";
 import type { Spec } from "../spec/types.js";
 import type { Bootstrap, BuildState, RetiredMember } from "./types.js";
 
@@ -25,7 +24,7 @@ export function assembleState(
     const host = /^hosts\/([^/]+)\//.exec(file.path)?.[1];
     if (host === undefined) continue;
     const artifacts = artifactsByHost.get(host) ?? {};
-    artifacts[file.path] = sha256Hex(file.content);
+    artifacts[file.path] = file.sha256;
     artifactsByHost.set(host, artifacts);
   }
   const members = spec.hosts.map((host) => {

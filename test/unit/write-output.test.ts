@@ -6,13 +6,14 @@ import { join } from "node:path";
 import { describe, test, type TestContext } from "node:test";
 import { MANIFEST, type OutputFile } from "../../src/encoders/output-tree.js";
 import { UserError } from "../../src/errors.js";
+import { sha256Hex } from "../../src/release/hash.js";
 import { writeOutputTree } from "../../src/write/write-output.js";
 import { fileIdentities, tempDir } from "../support.js";
 
 /** Stand-in output: the manifest's text changes whenever another file does, as the real one's hashes would. user-data carries a key. */
 function outputFiles(contents: Record<string, string>): OutputFile[] {
-  const files = Object.entries(contents).map(([path, content]) => ({ path, content, secret: path.endsWith("/user-data") }));
-  return [...files, { path: MANIFEST, content: JSON.stringify(contents), secret: false }];
+  const files = Object.entries(contents).map(([path, content]) => ({ path, content, secret: path.endsWith("/user-data"), sha256: sha256Hex(content) }));
+  return [...files, { path: MANIFEST, content: JSON.stringify(contents), secret: false, sha256: sha256Hex(JSON.stringify(contents)) }];
 }
 
 const FIRST = {
@@ -137,7 +138,7 @@ describe("writeOutputTree", () => {
     await writeOutputTree(dir, outputFiles(FIRST));
     const before = await fileIdentities(dir);
     // "hosts/etcd-1" cannot be both a folder and a file: the staging tree fails to build after other files went in.
-    const impossible = [...outputFiles({ ...FIRST, "hosts/etcd-2/user-data": "two, renumbered\n" }), { path: "hosts/etcd-1/user-data/x", content: "x", secret: false }];
+    const impossible = [...outputFiles({ ...FIRST, "hosts/etcd-2/user-data": "two, renumbered\n" }), { path: "hosts/etcd-1/user-data/x", content: "x", secret: false, sha256: sha256Hex("x") }];
     await assert.rejects(writeOutputTree(dir, impossible), (error: NodeJS.ErrnoException) => typeof error.code === "string");
     assert.deepEqual(await fileIdentities(dir), before);
     assert.equal(await read(dir, "hosts/etcd-2/user-data"), "two\n");
