@@ -2,6 +2,8 @@
 // times a second) with bytes, rate, ETA and a bar. Elsewhere (CI logs, pipes): one summary line
 // per file when it is done. Quiet: nothing.
 
+
+import { formatBytes } from "../human-size.js";
 export interface ProgressTask {
   /** Bytes received; negative when a transfer starts over and discards what it had. */
   advance(bytes: number): void;
@@ -140,18 +142,6 @@ function bar(fraction: number): string {
   const filled = Math.round(fraction * BAR_WIDTH);
   const head = filled < BAR_WIDTH ? ">" : "";
   return `[${"=".repeat(Math.max(0, filled - head.length))}${head}${" ".repeat(BAR_WIDTH - Math.max(filled, head.length))}]`;
-}
-
-const UNITS = ["B", "KiB", "MiB", "GiB", "TiB"];
-
-export function formatBytes(bytes: number): string {
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < UNITS.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${Math.round(value)} B` : `${value.toFixed(1)} ${UNITS[unit]}`;
 }
 
 function formatSeconds(seconds: number): string {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { formatBytes, progressReporter } from "../../src/release/progress.js";
+import { formatBytes } from "../../src/human-size.js";
+import { progressReporter } from "../../src/release/progress.js";
 import { recordingStream } from "./fixture.js";
 
 const FILE = "etcd-v3.6.14-linux-amd64.tar.gz";
