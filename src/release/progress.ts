@@ -2,8 +2,8 @@
 // times a second) with bytes, rate, ETA and a bar. Elsewhere (CI logs, pipes): one summary line
 // per file when it is done. Quiet: nothing.
 
-
 import { formatBytes } from "../human-size.js";
+
 export interface ProgressTask {
   /** Bytes received; negative when a transfer starts over and discards what it had. */
   advance(bytes: number): void;
