@@ -1,6 +1,7 @@
 // Shared by the tests: where the repo is, a fixed clock, temporary folders. (Tests that need real
 // tools use harness/prerequisites.ts: skipped locally when missing, failed under CI=true.)
 
+import { rmSync } from "node:fs";
 import { mkdtemp, readdir, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,8 +13,28 @@ import type { ClusterPki } from "../src/pki/types.js";
 export const REPO = fileURLToPath(new URL("../../", import.meta.url));
 export const FIXED_NOW = new Date("2026-11-01T12:00:00Z");
 
+/** Folders made by tempDir in this test process, removed when it exits. */
+const madeFolders: string[] = [];
+
+/**
+ * A fresh folder under the system's temporary folder, removed when the test file's process exits
+ * (boot tests leave hundreds of MiB each). ETCDBOOT_KEEP_TEMP=1 keeps them for a look afterwards.
+ */
 export async function tempDir(prefix: string): Promise<string> {
-  return mkdtemp(join(tmpdir(), `etcdboot-${prefix}-`));
+  const dir = await mkdtemp(join(tmpdir(), `etcdboot-${prefix}-`));
+  if (madeFolders.length === 0 && process.env["ETCDBOOT_KEEP_TEMP"] !== "1") process.once("exit", removeMadeFolders);
+  madeFolders.push(dir);
+  return dir;
+}
+
+function removeMadeFolders(): void {
+  for (const dir of madeFolders) {
+    try {
+      rmSync(dir, { recursive: true, force: true, maxRetries: 2 });
+    } catch {
+      // A folder a test left mounted or busy stays; it never fails the run.
+    }
+  }
 }
 
 /** Runs the CLI in-process with a fixed clock; collects what it prints. */
