@@ -132,8 +132,8 @@ async function runPipeline(specObject: unknown, pkiDir = BASE_PKI_DIR): Promise<
   const result = assembleSpec("cluster.yaml", toYaml(specObject), profiles);
   if (!result.ok) return { rejected: result.diagnostics.filter((d) => d.severity === "error").map((d) => formatDiagnostic(result.source, d)) };
   const { spec } = result;
-  const pki = standInPki(spec.hosts.map((h) => h.name), spec.clients);
-  const output = await encodeOutputTree(spec, planCluster(spec, { pki }), pki.caCertPem, pkiDir);
+  const pki = standInPki(spec.hosts.map((h) => h.name), spec.clients.map((c) => c.name));
+  const output = await encodeOutputTree(spec, planCluster(spec, { pki }), pki.caCertPem, pkiDir, pki.clients);
   return { files: (await Promise.all(output.map(unpack))).flat() };
 }
 
