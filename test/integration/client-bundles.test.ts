@@ -10,14 +10,12 @@ import { chmod, copyFile, mkdir, readdir, readFile, stat, writeFile } from "node
 import { dirname, join } from "node:path";
 import { after, before, describe, test, type TestContext } from "node:test";
 import { parse } from "yaml";
-import { serveFolder } from "../harness/http-server.js";
 import { createTestNetwork, type TestNetwork } from "../harness/netns.js";
 import { requirePrerequisites } from "../harness/prerequisites.js";
-import { installedEtcdVersion, makeUpstreamRelease, type UpstreamRelease } from "../harness/release.js";
 import type { RunningService } from "../harness/service.js";
 import { readShellWords } from "../harness/shell-words.js";
 import { runCli, tempDir } from "../support.js";
-import { BOOT_PREREQUISITES, bootCloudInitHost, buildCluster, waitForHealthyCluster } from "./support/boot.js";
+import { BOOT_PREREQUISITES, bootCloudInitHost, buildCluster, serveLocalRelease, waitForHealthyCluster } from "./support/boot.js";
 
 const HOSTS = [
   { name: "etcd-1", address: "10.216.0.11" },
@@ -82,21 +80,17 @@ describe("client bundles in the output are private", () => {
 
 describe("k3s and kube-apiserver reach a real cluster with their snippets", { timeout: 240_000 }, () => {
   let dir = "";
-  let release: UpstreamRelease | undefined;
-  let server: Awaited<ReturnType<typeof serveFolder>> | undefined;
+  let served: Awaited<ReturnType<typeof serveLocalRelease>>;
   let network: TestNetwork | undefined;
 
   before(async () => {
     dir = await tempDir("client-bundles");
-    const version = await installedEtcdVersion().catch(() => "");
-    if (!version) return;
-    release = await makeUpstreamRelease(join(dir, "releases"), version);
-    server = await serveFolder(join(dir, "releases"));
+    served = await serveLocalRelease(dir);
   });
 
   after(async () => {
     await network?.destroy();
-    await server?.close();
+    await served?.server.close();
   });
 
   /** Copies the bundle's files under consumerRoot as the README says, then reads the snippet. */
@@ -121,7 +115,8 @@ describe("k3s and kube-apiserver reach a real cluster with their snippets", { ti
 
   test("each snippet's endpoints and files write and read through every member", async (t: TestContext) => {
     if (!requirePrerequisites(t, BOOT_PREREQUISITES)) return;
-    assert.ok(release && server, "an upstream-layout release was built from Debian's etcd");
+    assert.ok(served, "an upstream-layout release was built from Debian's etcd");
+    const { release, server } = served;
     const outputDir = await buildCluster(
       join(dir, "build"),
       "kube",
