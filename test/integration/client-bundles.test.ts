@@ -6,7 +6,7 @@
 // every member.
 
 import assert from "node:assert/strict";
-import { chmod, copyFile, mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { chmod, copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { after, before, describe, test, type TestContext } from "node:test";
 import { parse } from "yaml";
@@ -42,8 +42,9 @@ function specText(clients: string, etcd = ""): string {
 const modeOf = async (path: string) => (await stat(path)).mode & 0o7777;
 
 describe("client bundles in the output are private", () => {
-  test("clients/<name>/ is 0700 with the key 0600 under any umask, tightened again when loosened, removed with the purpose", async () => {
+  test("clients/<name>/ is 0700 with the key 0600 under any umask, tightened again when loosened, removed with the purpose", async (t) => {
     const dir = await tempDir("client-modes");
+    t.after(() => rm(dir, { recursive: true, force: true }));
     const specFile = join(dir, "cluster.yaml");
     const build = async () => {
       const result = await runCli(["build", specFile, "--out", join(dir, "out"), "--pki", join(dir, "pki")]);
@@ -91,6 +92,7 @@ describe("k3s and kube-apiserver reach a real cluster with their snippets", { ti
   after(async () => {
     await network?.destroy();
     await served?.server.close();
+    await rm(dir, { recursive: true, force: true }); // the release and three host roots: some 300 MB
   });
 
   /** Copies the bundle's files under consumerRoot as the README says, then reads the snippet. */
