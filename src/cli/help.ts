@@ -34,7 +34,10 @@ Reads SPEC (default: cluster.yaml), makes or reuses the cluster's CA and certifi
 <pki>/<cluster>/, and writes per-host files to <out>/<cluster>/:
   hosts/<host>/user-data, meta-data, network-config (cloud-init targets; network-config
                   only for a static network), or hosts/<host>/<host>.apkovl.tar.gz (Alpine targets),
-  ca.crt, etcdctl.env (sources the admin client certificate from the PKI folder), manifest.json
+  ca.crt, etcdctl.env (sources the admin client certificate from the PKI folder), manifest.json,
+  clients/<name>/ for a client with for: k3s | kube-apiserver: ca.crt, client.crt,
+                  client.key (0600 in a 0700 folder), k3s-config.yaml or
+                  kube-apiserver.flags
 First-boot downloads are pinned to the checksums in the lock file beside SPEC (see etcdboot pin).
 
 Options:

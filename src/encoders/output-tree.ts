@@ -1,12 +1,15 @@
 // Everything etcdboot writes for one cluster, as relative path → bytes: per-host cloud-init
-// files, the CA certificate, an etcdctl environment file, and a manifest with a SHA-256 per
-// file. Pure. No private key goes in here but each host's own, inside that host's user-data or
-// overlay, which is then marked secret.
+// files, the CA certificate, an etcdctl environment file, the client bundles, and a manifest with
+// a SHA-256 per file. Pure. No private key goes in here but each host's own, inside that host's
+// user-data or overlay, and the key of each client with a purpose, in its bundle: all marked secret.
 
 import { join } from "node:path";
+import { assembleClientBundles } from "../clients/bundle.js";
+import { etcdctlClient } from "../clients/etcdctl-client.js";
 import { clientUrl } from "../etcd/config.js";
 import { SYSTEMD_LAYOUT } from "../etcd/layout.js";
 import type { HostPlan } from "../plan/types.js";
+import type { CertifiedKey } from "../pki/types.js";
 import { sha256Hex } from "../release/hash.js";
 import { pkiPaths } from "../pki/types.js";
 import type { Spec } from "../spec/types.js";
@@ -30,7 +33,7 @@ function outputFile(path: string, content: string | Uint8Array, secret: boolean)
 export const MANIFEST = "manifest.json";
 
 function etcdctlEnvironment(spec: Spec, pkiDir: string): string {
-  const client = spec.clients.includes("admin") ? "admin" : spec.clients[0];
+  const client = etcdctlClient(spec.clients);
   // Sourced by sh: every value quoted, so a PKI path with spaces or $(...) stays a path.
   const lines = [
     commentLine(`Talk to cluster ${spec.cluster.name} with etcdctl: . ./etcdctl.env && etcdctl member list -w table`),
@@ -61,10 +64,12 @@ async function encodeHost(spec: Spec, plan: HostPlan): Promise<OutputFile[]> {
   return [...cloudInit, ...renewal];
 }
 
-export async function encodeOutputTree(spec: Spec, plans: HostPlan[], caCertPem: string, pkiDir: string): Promise<OutputFile[]> {
+/** clientKeys: the PKI's client certificates and keys, for the bundles of clients with a purpose. */
+export async function encodeOutputTree(spec: Spec, plans: HostPlan[], caCertPem: string, pkiDir: string, clientKeys: ReadonlyMap<string, CertifiedKey> = new Map()): Promise<OutputFile[]> {
   const files: OutputFile[] = [
     outputFile("ca.crt", caCertPem, false),
     outputFile("etcdctl.env", etcdctlEnvironment(spec, pkiDir), false),
+    ...assembleClientBundles(spec, caCertPem, clientKeys).map((f) => outputFile(f.path, f.content, f.secret)),
   ];
   for (const hostFiles of await Promise.all(plans.map((plan) => encodeHost(spec, plan)))) files.push(...hostFiles);
   files.sort((a, b) => a.path.localeCompare(b.path));

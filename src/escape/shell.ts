@@ -14,3 +14,11 @@ export function shellAssignment(name: string, value: string): string {
   if (!NAME.test(name)) throw new Error(`shell: ${JSON.stringify(name)} is not a variable name`);
   return `${name}=${shellQuote(value)}`;
 }
+
+/** Characters no POSIX shell gives a meaning inside a word (no expansion, glob, brace or tilde). */
+const BARE_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
+
+/** One sh word, left bare when nothing in it needs quoting (readable flags and paths), else single-quoted. */
+export function shellWord(value: string): string {
+  return BARE_WORD.test(value) ? value : shellQuote(value);
+}

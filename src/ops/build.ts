@@ -140,7 +140,7 @@ async function buildLocked(options: BuildOptions, spec: Spec, warnings: string[]
     validityDays: spec.tls.validityDays,
     caValidityDays: spec.tls.caValidityDays,
     hosts: spec.hosts.map((host) => ({ name: host.name, dnsNames: host.dnsNames, ipAddresses: [host.address] })),
-    clients: spec.clients,
+    clients: spec.clients.map((client) => client.name),
     now: options.now,
     replaceCa: options.replaceCa,
   };
@@ -148,7 +148,7 @@ async function buildLocked(options: BuildOptions, spec: Spec, warnings: string[]
 
   const releases = await releaseBinaries(spec, options.fetch);
   const bootstraps = assembleBootstraps(spec, previousState);
-  const files = await encodeOutputTree(spec, planCluster(spec, { pki, bootstraps, releases }), pki.caCertPem, pkiDir);
+  const files = await encodeOutputTree(spec, planCluster(spec, { pki, bootstraps, releases }), pki.caCertPem, pkiDir, pki.clients);
   const state = assembleState(spec, bootstraps, pki, files, previousState);
   let changed = false;
   if (!options.dryRun) {

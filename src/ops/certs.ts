@@ -30,7 +30,7 @@ export async function listCertificates(specFile: string, pkiRoot: string, now: D
   const lines = [await line("ca", `${spec.cluster.name} CA`, join(pkiDir, "ca.crt"))];
   for (const kind of ["host", "client"] as const) {
     const folder = join(pkiDir, `${kind}s`);
-    const wanted = kind === "host" ? spec.hosts.map((h) => h.name) : spec.clients;
+    const wanted = kind === "host" ? spec.hosts.map((h) => h.name) : spec.clients.map((c) => c.name);
     for (const file of await certificatesIn(folder)) {
       const name = file.replace(/\.crt$/, "");
       if (wanted.includes(name)) lines.push(await line(kind, name, join(folder, file)));

@@ -3,6 +3,7 @@
 // reached with the admin client certificate from the PKI folder.
 
 import { setTimeout as sleep } from "node:timers/promises";
+import { etcdctlClient } from "../clients/etcdctl-client.js";
 import { EtcdClient, hexMemberId, type Member } from "../cluster/client.js";
 import { hostOfMember, memberOfHost, type KnownHost } from "../cluster/known-hosts.js";
 import { memberLabel, refuseAdd, refuseRemove, refuseUpdate, type ClusterSurvey, type MemberHealth, type RemoveOptions } from "../cluster/safety.js";
@@ -24,7 +25,7 @@ export interface ClusterSession {
 
 export async function openCluster(specFile: string, pkiRoot: string, timeoutMs = 5000): Promise<ClusterSession> {
   const { spec } = await loadValidSpec(specFile, false);
-  const client = spec.clients.includes("admin") ? "admin" : spec.clients[0];
+  const client = etcdctlClient(spec.clients);
   if (!client) throw new UserError("the spec issues no client certificate: add clients: [admin]");
   const pkiDir = await existingPkiDir(pkiRoot, spec.cluster.name);
   const credentials = await readClientCredentials(pkiDir, client);

@@ -58,7 +58,13 @@ export const uniqueHostNames: RawRule = (raw) =>
 export const uniqueHostAddresses: RawRule = (raw) =>
   repeats(entries(raw, "hosts"), (h) => field(h, "address"), (i) => ["hosts", i, "address"], "address", canonicalIpAddress);
 
-export const uniqueClients: RawRule = (raw) => repeats(entries(raw, "clients"), (c) => c, (i) => ["clients", i], "client");
+/** A client entry is a plain name or {name, for}: its name, and where the name is written. */
+const clientName = (entry: unknown): unknown => (typeof entry === "string" ? entry : field(entry, "name"));
+
+export const uniqueClients: RawRule = (raw) => {
+  const list = entries(raw, "clients");
+  return repeats(list, clientName, (i) => (typeof list[i] === "string" ? ["clients", i] : ["clients", i, "name"]), "client");
+};
 
 /** A MAC names one machine's NIC: two hosts with one MAC would fight over the same interface. */
 export const uniqueMacAddresses: RawRule = (raw) =>
@@ -101,10 +107,10 @@ export const certificateCommonNamesAreDistinct: ParsedRule = ({ hosts, clients }
       ? [{ severity: "error", path: ["hosts", i, "name"], message: `a member certificate with CN "root" would act as etcd's root user once auth is enabled: name the host otherwise, e.g. etcd-1` }]
       : [],
   );
-  clients.forEach((client, i) => {
-    const host = hostIndex.get(client);
+  clients.forEach(({ name }, i) => {
+    const host = hostIndex.get(name);
     if (host !== undefined)
-      problems.push({ severity: "error", path: ["clients", i], message: `client ${JSON.stringify(client)} has the same certificate CN as host entry ${host}, so etcd could not tell them apart: rename the client, e.g. ${client}-client` });
+      problems.push({ severity: "error", path: ["clients", i], message: `client ${JSON.stringify(name)} has the same certificate CN as host entry ${host}, so etcd could not tell them apart: rename the client, e.g. ${name}-client` });
   });
   return problems;
 };

@@ -6,7 +6,7 @@ import { DEFAULT_ETCD_VERSION, isSupportedVersion, parseEtcdVersion, suggestedVe
 import { clusterToken, countryCode, dnsName, gatewayAddress, hostFolder, hostName, interfaceName, ipAddress, macAddress, memberAddress, mirrorUrl, ntpServer, port, releaseSource, sha256Hex, snapshotSchedule, sshPublicKey, storageDevice, subjectText, wifiPsk, wifiSsid } from "./fields.js";
 import type { Profiles } from "./profiles.js";
 import { tuningFields } from "./profiles.js";
-import { ARCHS } from "./types.js";
+import { ARCHS, CLIENT_PURPOSES, type Client } from "./types.js";
 
 export const API_VERSION = "etcdboot/v1alpha1";
 export const DEFAULT_DOWNLOAD_URL = "https://github.com/etcd-io/etcd/releases/download";
@@ -59,6 +59,11 @@ export function buildSpecSchema(profiles: Profiles) {
     wifi: wifi.optional(),
   });
 
+  // A plain name (its key stays in pki/), or a name with what it is for (it gets a bundle in the output): one shape after parsing.
+  const client = z
+    .union([hostName, z.strictObject({ name: hostName, for: z.enum(CLIENT_PURPOSES).optional() })])
+    .transform((entry): Client => (typeof entry === "string" ? { name: entry } : entry.for ? { name: entry.name, for: entry.for } : { name: entry.name }));
+
   return z.strictObject({
     apiVersion: z.literal(API_VERSION),
     cluster: z.strictObject({
@@ -107,7 +112,7 @@ export function buildSpecSchema(profiles: Profiles) {
       .strictObject({ target: target.optional(), arch: arch.optional(), network: network.partial().optional() })
       .default({}),
     hosts: z.array(host).min(1, { error: "a cluster needs at least one host: add entries under hosts:" }),
-    clients: z.array(hostName).default(["admin"]),
+    clients: z.array(client).default([{ name: "admin" }]),
     alpine: z
       .strictObject({
         branch: z.string().regex(/^(v\d+\.\d+|edge)$/, { error: "write an Alpine branch such as v3.22 (or edge)" }).default(DEFAULT_ALPINE_BRANCH),

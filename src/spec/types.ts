@@ -7,6 +7,16 @@ import type { KeyAlgorithm, SubjectFields } from "../pki/types.js";
 export type Arch = "amd64" | "arm64";
 export const ARCHS: readonly Arch[] = ["amd64", "arm64"];
 
+/** What a client certificate is for: a system that gets a ready bundle (certificate, key, CA, snippet) in the output. */
+export type ClientPurpose = "k3s" | "kube-apiserver";
+export const CLIENT_PURPOSES: readonly ClientPurpose[] = ["k3s", "kube-apiserver"];
+
+/** A client certificate (CN = name). With a purpose, the build also writes its bundle to clients/<name>/; without, its key stays in pki/. */
+export interface Client {
+  name: string;
+  for?: ClientPurpose;
+}
+
 export interface Tuning {
   heartbeatIntervalMs: number;
   electionTimeoutMs: number;
@@ -81,7 +91,7 @@ export interface Spec {
   };
   tuning: Tuning;
   hosts: Host[];
-  clients: string[];
+  clients: Client[];
   /** Settings for apkovl (Alpine) hosts. */
   alpine: {
     /** Alpine release branch for /etc/apk/repositories, e.g. v3.22 */

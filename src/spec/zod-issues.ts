@@ -33,7 +33,9 @@ export function describeIssue(issue: z.core.$ZodIssue, schema: z.ZodType): Diagn
     case "invalid_union": {
       // Report the option the value came closest to (fewest problems: {device: ..., fsType: "\n"} is a
       // device with a bad fsType, not a tmpfs entry), at the fields themselves, not "Invalid input" above them.
-      const closest = [...issue.errors].sort((a, b) => a.length - b.length)[0];
+      // An option of another kind altogether (a mapping where a name may stand) is the farthest.
+      const distance = (errors: z.core.$ZodIssue[]) => (errors.every((e) => e.code === "invalid_type" && e.path.length === 0) ? Number.MAX_SAFE_INTEGER : errors.length);
+      const closest = [...issue.errors].sort((a, b) => distance(a) - distance(b))[0];
       if (!closest || closest.length === 0) return [error(issue.message)];
       return closest.flatMap((inner) => describeIssue({ ...inner, path: [...issue.path, ...inner.path] }, schema));
     }
@@ -54,14 +56,23 @@ function describeValue(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** The field names the schema allows at a path, to list them when an unknown one is found. */
+/** The field names the schema allows at a path, to list them when an unknown one is found (through unions: every option's). */
 function keysAt(schema: z.ZodType, path: PathSegment[]): string[] {
-  let node = unwrap(schema);
+  let nodes = alternatives(unwrap(schema));
   for (const segment of path) {
-    const def = node?._zod.def as { element?: z.ZodType; shape?: Record<string, z.ZodType> } | undefined;
-    node = unwrap(typeof segment === "number" ? def?.element : def?.shape?.[segment]);
+    nodes = nodes.flatMap((node) => {
+      const def = node._zod.def as { element?: z.ZodType; shape?: Record<string, z.ZodType> };
+      return alternatives(unwrap(typeof segment === "number" ? def.element : def.shape?.[segment]));
+    });
   }
-  return Object.keys((node?._zod.def as { shape?: object } | undefined)?.shape ?? {});
+  return [...new Set(nodes.flatMap((node) => Object.keys((node._zod.def as { shape?: object }).shape ?? {})))];
+}
+
+/** A union's options (each unwrapped), or the node itself. */
+function alternatives(node: z.ZodType | undefined): z.ZodType[] {
+  if (!node) return [];
+  const def = node._zod.def as { type?: string; options?: z.ZodType[] };
+  return def.type === "union" ? (def.options ?? []).flatMap((option) => alternatives(unwrap(option))) : [node];
 }
 
 function unwrap(schema: z.ZodType | undefined): z.ZodType | undefined {

@@ -37,8 +37,8 @@ for (const name of await readdir(GOLDEN)) {
     assert.ok(result.ok, "the golden spec must be valid");
     if (!result.ok) return;
     const { spec } = result;
-    const pki = standInPki(spec.hosts.map((h) => h.name), spec.clients);
-    const output = await encodeOutputTree(spec, planCluster(spec, { pki, releases: STAND_IN_BINARIES }), pki.caCertPem, "/srv/pki/golden");
+    const pki = standInPki(spec.hosts.map((h) => h.name), spec.clients.map((c) => c.name));
+    const output = await encodeOutputTree(spec, planCluster(spec, { pki, releases: STAND_IN_BINARIES }), pki.caCertPem, "/srv/pki/golden", pki.clients);
     const files = (await Promise.all(output.map(goldenForm))).flat();
     const expectedDir = join(caseDir, "expected");
     if (process.env["UPDATE_GOLDEN"] === "1") {

@@ -22,6 +22,7 @@ import { assembleSpec } from "../../src/spec/load-spec.js";
 import { loadProfiles } from "../../src/spec/profiles.js";
 import { buildSpecSchema } from "../../src/spec/schema.js";
 import { readTarGz } from "../harness/archive.js";
+import { readShellWords } from "../harness/shell-words.js";
 import { requirePrerequisites, SYSTEM_PYTHON } from "../harness/prerequisites.js";
 import { loadWithPyYaml } from "../harness/pyyaml.js";
 import { runCli, standInPki, tempDir } from "../support.js";
@@ -43,7 +44,7 @@ const BASE_SPEC = {
     { name: "pi-delta", address: "10.1.2.14", target: "alpine-rpi", arch: "arm64", storage: { device: "/dev/sdq1" }, wifi: { ssid: "q-wifi-net", psk: "correct horse battery", country: "NZ" } },
     { name: "vm-eps", address: "10.1.2.15" },
   ],
-  clients: ["admin", "qclient"],
+  clients: ["admin", "qclient", { name: "k3s-q", for: "k3s" }, { name: "api-q", for: "kube-apiserver" }],
   alpine: { branch: "v3.21", mirror: "https://alpine.example.internal/alpine", ntpServers: ["ntp-q.example.internal", "10.1.2.250"] },
   ssh: { authorizedKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIQqQqQqQ ops@q"] },
   backup: { schedule: "daily", keep: 3, dir: "/var/backups/etcd-q" },
@@ -132,8 +133,8 @@ async function runPipeline(specObject: unknown, pkiDir = BASE_PKI_DIR): Promise<
   const result = assembleSpec("cluster.yaml", toYaml(specObject), profiles);
   if (!result.ok) return { rejected: result.diagnostics.filter((d) => d.severity === "error").map((d) => formatDiagnostic(result.source, d)) };
   const { spec } = result;
-  const pki = standInPki(spec.hosts.map((h) => h.name), spec.clients);
-  const output = await encodeOutputTree(spec, planCluster(spec, { pki }), pki.caCertPem, pkiDir);
+  const pki = standInPki(spec.hosts.map((h) => h.name), spec.clients.map((c) => c.name));
+  const output = await encodeOutputTree(spec, planCluster(spec, { pki }), pki.caCertPem, pkiDir, pki.clients);
   return { files: (await Promise.all(output.map(unpack))).flat() };
 }
 
@@ -150,8 +151,9 @@ async function unpack(file: OutputFile): Promise<Generated[]> {
 // ---- reading each file back with its format's parser -----------------------------------------
 
 /** How a file on a host is read back, by its path there (or the output file's name). */
-function formatOf(path: string): "yaml" | "json" | "script" | "sourced" | "words" | "hosts-words" | "lines" | "systemd" | "wpa" | "raw" {
-  if (/(^|\/)(user-data|meta-data|network-config)$|\.conf\.yml$|\/conf\.yml$/.test(path)) return "yaml";
+function formatOf(path: string): "yaml" | "json" | "script" | "sourced" | "shell-words" | "words" | "hosts-words" | "lines" | "systemd" | "wpa" | "raw" {
+  if (/(^|\/)(user-data|meta-data|network-config|k3s-config\.yaml)$|\.conf\.yml$|\/conf\.yml$/.test(path)) return "yaml";
+  if (path.endsWith("kube-apiserver.flags")) return "shell-words";
   if (path.endsWith("manifest.json")) return "json";
   if (/etcdboot-install-etcd$|\/etc\/init\.d\/etcd$/.test(path)) return "script";
   if (/etcdctl\.env$|\/etc\/conf\.d\/etcd$/.test(path)) return "sourced";
@@ -261,7 +263,8 @@ async function readBack(runs: Generated[][], dir: string): Promise<Map<string, u
       const cacheKey = `${format}\0${content}`;
       if (!shellCache.has(cacheKey)) shellCache.set(cacheKey, shellView(content, format === "sourced", dir, scripts++));
       set(await shellCache.get(cacheKey));
-    } else if (format === "words" || format === "hosts-words") set(words(content, format === "hosts-words"));
+    } else if (format === "shell-words") set(readShellWords(content));
+    else if (format === "words" || format === "hosts-words") set(words(content, format === "hosts-words"));
     else if (format === "lines") set(content.split("\n"));
     else if (format === "systemd") set(content.split("\n").map((line) => line.replaceAll("%%", "%")));
     else if (format === "wpa") set(wpaEntries(content));
@@ -373,6 +376,7 @@ describe("hostile strings in every spec field", () => {
       for (const [key, view] of baseViews) {
         assert.ok(!(view as { error?: string }).error, `${key} of the base spec does not parse: ${JSON.stringify(view)}`);
         if (formatOf(key) === "script" || formatOf(key) === "sourced") assert.match(JSON.stringify(view), /"syntax":"0","variables":.*"stderr":"0"/, `${key} of the base spec: ${JSON.stringify(view)}`);
+        if (formatOf(key) === "shell-words") assert.match(JSON.stringify(view), /^\{"words":\["--etcd-servers=https:.*"\],"stderr":"0"\}$/, `${key} of the base spec: ${JSON.stringify(view)}`);
       }
       for (const [i, c] of cases.entries()) {
         const expected = expectedViews(baseViews, c.from, c.to, c.spec);

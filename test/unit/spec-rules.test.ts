@@ -161,6 +161,29 @@ const errors: { name: string; text: string; expected: Expected[] }[] = [
     expected: [{ at: "cluster.yaml:7:18: error: clients[1]", says: /client "etcd-2" has the same certificate CN as host entry 1.*etcd-2-client/ }],
   },
   {
+    name: "a client for something etcdboot makes no bundle for",
+    text: `${HEADER}hosts:\n${THREE}clients: [admin, {name: k8s, for: kubelet}]\n`,
+    expected: [{ at: "cluster.yaml:7:35: error: clients[1].for", says: /"kubelet" is not allowed: use one of k3s, kube-apiserver/ }],
+  },
+  {
+    name: "a client named twice, once plain and once with a purpose",
+    text: `${HEADER}hosts:\n${THREE}clients: [k3s, {name: k3s, for: k3s}]\n`,
+    expected: [{ at: "cluster.yaml:7:23: error: clients[1].name", says: /client "k3s" is already used by entry 0/ }],
+  },
+  {
+    name: "a client mapping with a bad name, and one with an unknown field",
+    text: `${HEADER}hosts:\n${THREE}clients:\n  - {name: K3s, for: k3s}\n  - {name: api, purpose: kube-apiserver}\n`,
+    expected: [
+      { at: "cluster.yaml:8:12: error: clients[0].name", says: /"K3s" is not a valid host name/ },
+      { at: "cluster.yaml:9:17: error: clients[1].purpose", says: /unknown field "purpose": allowed here are name, for/ },
+    ],
+  },
+  {
+    name: "a client with a purpose named like a host",
+    text: `${HEADER}hosts:\n${THREE}clients: [admin, {name: etcd-3, for: k3s}]\n`,
+    expected: [{ at: "cluster.yaml:7:18: error: clients[1]", says: /client "etcd-3" has the same certificate CN as host entry 2/ }],
+  },
+  {
     name: "no client at all",
     text: `${HEADER}hosts:\n${THREE}clients: []\n`,
     expected: [{ at: "cluster.yaml:7:10: error: clients", says: /list at least one client, e\.g\. clients: \[admin\]/ }],

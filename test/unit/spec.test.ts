@@ -133,7 +133,7 @@ describe("valid specs", () => {
     assert.equal(spec.tuning.quotaBackendBytes, 2 * 1024 ** 3);
     assert.equal(spec.hosts[0]?.target.name, "debian-12");
     assert.equal(spec.hosts[0]?.network, undefined);
-    assert.deepEqual(spec.clients, ["admin"]);
+    assert.deepEqual(spec.clients, [{ name: "admin" }]);
     assert.deepEqual(result.warnings, []);
   });
 

@@ -12,6 +12,8 @@ import { runCommand, runChecked, type CommandResult } from "../../harness/exec.j
 import { hostPath, hostRootArgv, materialiseWriteFiles } from "../../harness/host-root.js";
 import type { TestNetwork } from "../../harness/netns.js";
 import { readOpenrcService, startOpenrcService } from "../../harness/openrc.js";
+import { serveFolder } from "../../harness/http-server.js";
+import { installedEtcdVersion, makeUpstreamRelease, type UpstreamRelease } from "../../harness/release.js";
 import { describeExited, logTail, startUnit, type RunningService } from "../../harness/service.js";
 import { waitUntil } from "../../harness/wait.js";
 import { FIXED_NOW } from "../../support.js";
@@ -109,6 +111,8 @@ export async function bootAlpineHost(network: TestNetwork, outputDir: string, ho
 }
 
 /** etcdctl inside a host's namespace with the environment file the build wrote (admin certificate). */
+type FolderServer = Awaited<ReturnType<typeof serveFolder>>;
+
 export function etcdctl(network: TestNetwork, outputDir: string, host: string, args: string[], env: Record<string, string> = {}): Promise<CommandResult> {
   // Overrides go after the file is sourced, or the file would undo them.
   const script = `. ${join(outputDir, "etcdctl.env")} && exec env "$@"`;
@@ -140,4 +144,12 @@ export async function assertReadWriteEverywhere(network: TestNetwork, outputDir:
     assert.equal(get.code, 0, get.stderr);
     assert.equal(get.stdout.trim(), `written via ${name}`);
   }
+}
+
+/** Debian's etcd as an upstream-layout release under dir/releases, served over loopback HTTP; undefined when etcd is not installed. */
+export async function serveLocalRelease(dir: string): Promise<{ release: UpstreamRelease; server: FolderServer } | undefined> {
+  const version = await installedEtcdVersion().catch(() => "");
+  if (!version) return undefined;
+  const release = await makeUpstreamRelease(join(dir, "releases"), version);
+  return { release, server: await serveFolder(join(dir, "releases")) };
 }
