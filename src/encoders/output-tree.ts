@@ -8,7 +8,7 @@ import { clientUrl } from "../etcd/config.js";
 import { SYSTEMD_LAYOUT } from "../etcd/layout.js";
 import type { HostPlan } from "../plan/types.js";
 import { sha256Hex } from "../release/hash.js";
-import { pkiPaths } from "../pki/types.js";
+import { pkiPaths, type ClusterPki } from "../pki/types.js";
 import type { Spec } from "../spec/types.js";
 import { envExport } from "../escape/env-file.js";
 import { commentLine } from "../escape/token.js";
@@ -61,9 +61,14 @@ async function encodeHost(spec: Spec, plan: HostPlan): Promise<OutputFile[]> {
   return [...cloudInit, ...renewal];
 }
 
-export async function encodeOutputTree(spec: Spec, plans: HostPlan[], caCertPem: string, pkiDir: string): Promise<OutputFile[]> {
+/** The CA's CRL: DER as hosts read it (copy it to running members), PEM for openssl and people. */
+export const CRL_COPY = { der: "crl.der", pem: "crl.pem" } as const;
+
+export async function encodeOutputTree(spec: Spec, plans: HostPlan[], pki: Pick<ClusterPki, "caCertPem" | "revocationList">, pkiDir: string): Promise<OutputFile[]> {
   const files: OutputFile[] = [
-    outputFile("ca.crt", caCertPem, false),
+    outputFile("ca.crt", pki.caCertPem, false),
+    outputFile(CRL_COPY.der, pki.revocationList.der, false),
+    outputFile(CRL_COPY.pem, pki.revocationList.pem, false),
     outputFile("etcdctl.env", etcdctlEnvironment(spec, pkiDir), false),
   ];
   for (const hostFiles of await Promise.all(plans.map((plan) => encodeHost(spec, plan)))) files.push(...hostFiles);
