@@ -151,9 +151,10 @@ async function buildLocked(options: BuildOptions, spec: Spec, warnings: string[]
   const { report, renewBy } = ensured;
   const certificates = handedOut(ensured.pki);
   const retired = retiredCertificates(previousState, certificates);
+  const keptCrl = await readKeptCrl(pkiDir);
   const revocationList = await ensured.signRevocationList(
     retired.map((r) => ({ serial: r.certificate.serial, notAfter: new Date(r.certificate.notAfter) })),
-    await readKeptCrl(pkiDir),
+    keptCrl,
   );
   const pki = { ...ensured.pki, revocationList };
 
@@ -163,7 +164,7 @@ async function buildLocked(options: BuildOptions, spec: Spec, warnings: string[]
   const state = assembleState(spec, { bootstraps, certificates, retired, files, revocationListSha256: sha256Hex(revocationList.der) }, previousState);
   let changed = false;
   if (!options.dryRun) {
-    await writeFileAtomic(keptCrlWrite(pkiDir, revocationList.pem));
+    if (!keptCrl?.equals(revocationList.der)) await writeFileAtomic(keptCrlWrite(pkiDir, revocationList.pem));
     changed = (await writeOutputTree(outputDir, files)).changed;
     await writeState(pkiDir, state);
   }
