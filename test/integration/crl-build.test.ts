@@ -4,7 +4,7 @@
 
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
 import { main } from "../../src/cli/main.js";
@@ -23,8 +23,9 @@ async function runAt(now: Date, argv: string[]) {
 
 const openssl = (...args: string[]) => execFileSync("openssl", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 
-test("build keeps the CRL while nothing is retired, and lists every certificate it retires", async () => {
+test("build keeps the CRL while nothing is retired, and lists every certificate it retires", async (t) => {
   const dir = await tempDir("crl-build");
+  t.after(() => rm(dir, { recursive: true, force: true }));
   const spec = join(dir, "cluster.yaml");
   const hosts = ["  - {name: a, address: 10.0.0.1}", "  - {name: b, address: 10.0.0.2}", "  - {name: c, address: 10.0.0.3}"];
   const writeSpec = (hostLines: string[], clients: string) => writeFile(spec, `apiVersion: etcdboot/v1alpha1\ncluster: {name: crl}\nclients: [${clients}]\nhosts:\n${hostLines.join("\n")}\n`);

@@ -6,7 +6,7 @@
 // certificates were accepted, so it is the CRL that refuses them.
 
 import assert from "node:assert/strict";
-import { copyFile, readFile, writeFile } from "node:fs/promises";
+import { copyFile, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { SYSTEMD_LAYOUT } from "../../src/etcd/layout.js";
@@ -75,6 +75,7 @@ describe("a retired certificate is refused by real etcd once the CRL is on the m
     t.after(async () => {
       await network?.destroy();
       await server?.close();
+      await rm(dir, { recursive: true, force: true }); // three host roots with etcd in them: ~300 MB
     });
     await writeSpec(HOSTS, ["admin", "app"]);
     await cli(["build"]);
