@@ -64,6 +64,7 @@ export function standInPki(hostNames: string[], clients: string[]): ClusterPki {
     caCertPem: "<CA certificate>\n",
     hosts: new Map(hostNames.map((name) => [name, pair(name)])),
     clients: new Map(clients.map((name) => [name, pair(name)])),
+    revocationList: { der: Buffer.from("<CRL (DER)>"), pem: "<CRL>\n" },
   };
 }
 

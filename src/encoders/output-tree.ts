@@ -9,9 +9,8 @@ import { etcdctlClient } from "../clients/etcdctl-client.js";
 import { clientUrl } from "../etcd/config.js";
 import { SYSTEMD_LAYOUT } from "../etcd/layout.js";
 import type { HostPlan } from "../plan/types.js";
-import type { CertifiedKey } from "../pki/types.js";
 import { sha256Hex } from "../release/hash.js";
-import { pkiPaths } from "../pki/types.js";
+import { pkiPaths, type ClusterPki } from "../pki/types.js";
 import type { Spec } from "../spec/types.js";
 import { envExport } from "../escape/env-file.js";
 import { commentLine } from "../escape/token.js";
@@ -64,12 +63,16 @@ async function encodeHost(spec: Spec, plan: HostPlan): Promise<OutputFile[]> {
   return [...cloudInit, ...renewal];
 }
 
-/** clientKeys: the PKI's client certificates and keys, for the bundles of clients with a purpose. */
-export async function encodeOutputTree(spec: Spec, plans: HostPlan[], caCertPem: string, pkiDir: string, clientKeys: ReadonlyMap<string, CertifiedKey> = new Map()): Promise<OutputFile[]> {
+/** The CA's CRL: DER as hosts read it (copy it to running members), PEM for openssl and people. */
+export const CRL_COPY = { der: "crl.der", pem: "crl.pem" } as const;
+
+export async function encodeOutputTree(spec: Spec, plans: HostPlan[], pki: Pick<ClusterPki, "caCertPem" | "revocationList" | "clients">, pkiDir: string): Promise<OutputFile[]> {
   const files: OutputFile[] = [
-    outputFile("ca.crt", caCertPem, false),
+    outputFile("ca.crt", pki.caCertPem, false),
+    outputFile(CRL_COPY.der, pki.revocationList.der, false),
+    outputFile(CRL_COPY.pem, pki.revocationList.pem, false),
     outputFile("etcdctl.env", etcdctlEnvironment(spec, pkiDir), false),
-    ...assembleClientBundles(spec, caCertPem, clientKeys).map((f) => outputFile(f.path, f.content, f.secret)),
+    ...assembleClientBundles(spec, pki.caCertPem, pki.clients).map((f) => outputFile(f.path, f.content, f.secret)),
   ];
   for (const hostFiles of await Promise.all(plans.map((plan) => encodeHost(spec, plan)))) files.push(...hostFiles);
   files.sort((a, b) => a.path.localeCompare(b.path));

@@ -32,6 +32,17 @@ function transportSecurity(layout: EtcdLayout) {
   };
 }
 
+/**
+ * etcd's --client-crl-file/--peer-crl-file have no key in the file's transport-security blocks,
+ * but the file is decoded onto etcd's Go config struct, whose TLS settings take their Go field
+ * names: the same in 3.4 through 3.7 (embed.Config.ClientTLSInfo/PeerTLSInfo, TLSInfo.CRLFile, no
+ * JSON tags; proven with 3.4.23, read in the source for the others). etcd reads the file on every
+ * new TLS connection, so a new CRL needs no restart, and a missing one refuses every connection.
+ */
+function revocationChecks(layout: EtcdLayout): Record<string, unknown> {
+  return { ClientTLSInfo: { CRLFile: layout.crl }, PeerTLSInfo: { CRLFile: layout.crl } };
+}
+
 /** Checks that catch a corrupted member before it serves, named per release line. */
 function corruptionChecks(spec: Spec): Record<string, unknown> {
   return hasFeatureGates(spec.etcd.version)
@@ -75,6 +86,7 @@ export function renderEtcdConfig(spec: Spec, host: Host, layout: EtcdLayout, boo
     "enable-grpc-gateway": true,
     "client-transport-security": transportSecurity(layout),
     "peer-transport-security": transportSecurity(layout),
+    ...revocationChecks(layout),
     ...corruptionChecks(spec),
     ...(needsExplicitZapLogger(spec.etcd.version) ? { logger: "zap" } : {}),
     "log-outputs": ["stderr"],

@@ -18,6 +18,8 @@ const common = {
   caCert: "/etc/etcd/pki/ca.crt",
   memberCert: "/etc/etcd/pki/member.crt",
   memberKey: "/etc/etcd/pki/member.key",
+  /** DER: etcd 3.4/3.5 parse PEM or DER, 3.6+ (x509.ParseRevocationList) DER only. */
+  crl: "/etc/etcd/pki/crl.der",
   binDir: "/usr/local/bin",
   installScript: "/usr/local/sbin/etcdboot-install-etcd",
 } as const;
@@ -26,6 +28,7 @@ export interface EtcdLayout {
   caCert: string;
   memberCert: string;
   memberKey: string;
+  crl: string;
   binDir: string;
   installScript: string;
   configFile: string;

@@ -7,6 +7,7 @@ import { encodeOutputTree } from "../encoders/output-tree.js";
 import { UsageError } from "../errors.js";
 import { applyLock, readLock } from "../lock/lock-file.js";
 import { lockPathFor } from "../lock/lock-path.js";
+import { keptCrlWrite, readKeptCrl } from "../pki/crl-file.js";
 import { ensurePki } from "../pki/ensure-pki.js";
 import { assertFolderOrMissing } from "../pki/files.js";
 import { lockFolder } from "../pki/folder-lock.js";
@@ -14,15 +15,17 @@ import type { PkiReport, PkiRequest } from "../pki/types.js";
 import { archsDownloadedAtBoot, archsToBundle, planCluster, type ReleaseBinaries } from "../plan/plan-host.js";
 import { releaseArtifact } from "../etcd/release.js";
 import { extractBinaries } from "../release/extract.js";
+import { sha256Hex } from "../release/hash.js";
 import type { FetchOptions } from "../release/fetch-release.js";
 import { formatDiagnostics } from "../spec/diagnostics.js";
 import { readSpec } from "../spec/load-spec.js";
 import type { Spec } from "../spec/types.js";
 import { assembleBootstraps, withRestoredToken } from "../state/bootstrap.js";
-import { assembleState } from "../state/record-build.js";
+import { assembleState, handedOut, retiredCertificates } from "../state/record-build.js";
 import { readState, writeState } from "../state/state-file.js";
 import type { BuildState } from "../state/types.js";
 import { refuseOverlappingFolders } from "../write/folder-checks.js";
+import { writeFileAtomic } from "../write/atomic-file.js";
 import { withPathReplaced } from "../write/error-paths.js";
 import { withScratchFolder } from "../write/scratch-folder.js";
 import { assertReplaceableOutput, writeOutputTree } from "../write/write-output.js";
@@ -144,14 +147,24 @@ async function buildLocked(options: BuildOptions, spec: Spec, warnings: string[]
     now: options.now,
     replaceCa: options.replaceCa,
   };
-  const { pki, report, renewBy } = options.dryRun ? await ensurePkiOnCopy(pkiRequest) : await ensurePki(pkiRequest);
+  const ensured = options.dryRun ? await ensurePkiOnCopy(pkiRequest) : await ensurePki(pkiRequest);
+  const { report, renewBy } = ensured;
+  const certificates = handedOut(ensured.pki);
+  const retired = retiredCertificates(previousState, certificates);
+  const keptCrl = await readKeptCrl(pkiDir);
+  const revocationList = await ensured.signRevocationList(
+    retired.map((r) => ({ serial: r.certificate.serial, notAfter: new Date(r.certificate.notAfter) })),
+    keptCrl,
+  );
+  const pki = { ...ensured.pki, revocationList };
 
   const releases = await releaseBinaries(spec, options.fetch);
   const bootstraps = assembleBootstraps(spec, previousState);
-  const files = await encodeOutputTree(spec, planCluster(spec, { pki, bootstraps, releases }), pki.caCertPem, pkiDir, pki.clients);
-  const state = assembleState(spec, bootstraps, pki, files, previousState);
+  const files = await encodeOutputTree(spec, planCluster(spec, { pki, bootstraps, releases }), pki, pkiDir);
+  const state = assembleState(spec, { bootstraps, certificates, retired, files, revocationListSha256: sha256Hex(revocationList.der) }, previousState);
   let changed = false;
   if (!options.dryRun) {
+    if (!keptCrl?.equals(revocationList.der)) await writeFileAtomic(keptCrlWrite(pkiDir, revocationList.pem));
     changed = (await writeOutputTree(outputDir, files)).changed;
     await writeState(pkiDir, state);
   }

@@ -41,11 +41,11 @@ import type { KeyAlgorithm } from "./types.js";
 const sign = promisify(signAsync);
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
-/** Machines without a real-time clock (and skewed ones) boot "in the past"; a day's slack keeps certificates valid for them. */
-const BACKDATE_MS = DAY_MS;
+/** Machines without a real-time clock (and skewed ones) boot "in the past"; a day's slack keeps certificates (and CRLs) valid for them. */
+export const BACKDATE_MS = DAY_MS;
 
 /** Whole seconds, as a certificate holds them. */
-const wholeSeconds = (ms: number) => new Date(Math.floor(ms / 1000) * 1000);
+export const wholeSeconds = (ms: number) => new Date(Math.floor(ms / 1000) * 1000);
 
 function validityPeriod({ now, validityDays, notAfterLimit }: Validity): { notBefore: Date; notAfter: Date } {
   const wanted = now.getTime() + validityDays * DAY_MS;
@@ -77,7 +77,7 @@ const KEY_USAGE_FLAGS: Record<KeyUsageName, number> = {
   crlSign: KeyUsageFlags.cRLSign,
 };
 
-function extension(extnID: string, critical: boolean, value: object): Extension {
+export function extension(extnID: string, critical: boolean, value: object): Extension {
   return new Extension({ extnID, critical, extnValue: new OctetString(AsnConvert.serialize(value)) });
 }
 
@@ -92,8 +92,8 @@ function leafSubject(attributes: readonly NameAttribute[]): Name {
   return new Name(attributes.map((attribute) => (attribute.type === "CN" ? relativeName(attribute) : sharedRdn(`${attribute.type}=${attribute.value}`, () => relativeName(attribute)))));
 }
 
-/** The CA's subject as read, as its leaves' issuer: encoded once per CA. */
-function issuerOf(ca: CertificateFacts): Name {
+/** The CA's subject as read, as its leaves' (and its CRL's) issuer: encoded once per CA. */
+export function issuerOf(ca: CertificateFacts): Name {
   const known = issuerNames.get(ca) ?? preEncoded(ca.subjectName);
   issuerNames.set(ca, known);
   return known;
@@ -111,8 +111,11 @@ const keyUsage = (usages: readonly KeyUsageName[]) =>
 const extendedKeyUsage = (usages: readonly ExtendedKeyUsageName[]) =>
   shared(`extendedKeyUsage:${usages.join()}`, () => extension(id_ce_extKeyUsage, false, new ExtendedKeyUsage(usages.map((usage) => EXTENDED_KEY_USAGE_OIDS[usage]))));
 const subjectKeyIdentifier = (keyId: Buffer) => extension(id_ce_subjectKeyIdentifier, false, new SubjectKeyIdentifier(keyId));
-const authorityKeyIdentifier = (keyId: Buffer) =>
+export const authorityKeyIdentifier = (keyId: Buffer) =>
   shared(`authorityKeyIdentifier:${keyId.toString("hex")}`, () => extension(id_ce_authorityKeyIdentifier, false, new AuthorityKeyIdentifier({ keyIdentifier: new KeyIdentifier(keyId) })));
+
+/** The CA's key identifier as its certificate states it (a CA made by another tool may use another method), else ours. */
+export const caKeyIdentifier = (ca: CertificateFacts): Buffer => ca.subjectKeyId ?? keyIdentifier(ca.spki);
 
 /** RFC 5280 4.2.1.2 method 1: SHA-1 of the subjectPublicKey bits. */
 function keyIdentifier(spki: Buffer): Buffer {
@@ -136,10 +139,20 @@ export interface IssuedCertificate {
   notAfter: Date;
 }
 
-/** Signs with the issuer's key: ECDSA or RSA PKCS#1 v1.5, both with SHA-256 (on the thread pool). */
+/** The algorithm a key signs with: ECDSA or RSA PKCS#1 v1.5, both with SHA-256. */
+export function signatureAlgorithmOf(signingKey: KeyObject): AlgorithmIdentifier {
+  return signingKey.asymmetricKeyType === "rsa" ? SIGNATURE_ALGORITHM.rsa : SIGNATURE_ALGORITHM.ecdsa;
+}
+
+/** The signature over encoded to-be-signed bytes (a TBSCertificate or TBSCertList), on the thread pool. */
+export async function signatureOver(tbs: Buffer, signingKey: KeyObject): Promise<ArrayBuffer> {
+  return Uint8Array.from(await sign("sha256", tbs, signingKey)).buffer;
+}
+
+/** Signs with the issuer's key (see signatureAlgorithmOf). */
 async function signedCertificate(fields: TbsFields, signingKey: KeyObject): Promise<IssuedCertificate> {
   const period = validityPeriod(fields.validity);
-  const signatureAlgorithm = signingKey.asymmetricKeyType === "rsa" ? SIGNATURE_ALGORITHM.rsa : SIGNATURE_ALGORITHM.ecdsa;
+  const signatureAlgorithm = signatureAlgorithmOf(signingKey);
   const tbsCertificate = new TBSCertificate({
     version: Version.v3,
     serialNumber: Uint8Array.from(Buffer.from(randomSerialNumber(), "hex")).buffer,
@@ -152,19 +165,18 @@ async function signedCertificate(fields: TbsFields, signingKey: KeyObject): Prom
   });
   // Encoded once: the certificate carries exactly the bytes that were signed.
   const tbs = Buffer.from(AsnConvert.serialize(tbsCertificate));
-  const signature = await sign("sha256", tbs, signingKey);
   const certificate = new Certificate({
     tbsCertificate: derValue<TBSCertificate>(tbs),
     signatureAlgorithm,
-    signatureValue: Uint8Array.from(signature).buffer,
+    signatureValue: await signatureOver(tbs, signingKey),
   });
   return { pem: pemOf(Buffer.from(AsnConvert.serialize(certificate))), notAfter: period.notAfter };
 }
 
-
-function pemOf(der: Buffer): string {
+/** PEM armour of DER: base64 in 64-character lines between BEGIN and END lines of the label (RFC 7468). */
+export function pemOf(der: Buffer, label = "CERTIFICATE"): string {
   const lines = der.toString("base64").match(/.{1,64}/g) ?? [];
-  return `-----BEGIN CERTIFICATE-----\n${lines.join("\n")}\n-----END CERTIFICATE-----\n`;
+  return `-----BEGIN ${label}-----\n${lines.join("\n")}\n-----END ${label}-----\n`;
 }
 
 interface Validity {
@@ -208,7 +220,7 @@ export function issueCertificate({ ca, profile, spki, algorithm, ...dates }: Iss
     keyUsage(leafKeyUsages(algorithm)),
     extendedKeyUsage(profile.extendedKeyUsages),
     // The CA's own key identifier, so chains still build when the CA was made by another tool.
-    authorityKeyIdentifier(ca.cert.subjectKeyId ?? keyIdentifier(ca.cert.spki)),
+    authorityKeyIdentifier(caKeyIdentifier(ca.cert)),
     subjectKeyIdentifier(keyIdentifier(spki)),
   ];
   const { dnsNames, ipAddresses } = profile.subjectAltNames;

@@ -5,12 +5,13 @@ import { UserError } from "../errors.js";
 import { forEachLimited } from "../write/concurrency.js";
 import { writeFileAtomic, type AtomicWrite } from "../write/atomic-file.js";
 import { archiveStampOf, commitCa, privateWrite, publicWrite, recoverStagedCa } from "./ca-files.js";
+import { revocationList, type RetiredSerial, type RevocationList } from "./crl.js";
 import { createCa, DAY_MS, issueCertificate, readCertificate, type CertificateAuthority, type CertificateFacts } from "./certificates.js";
 import { assertFolderOrMissing, keepKeyPrivate, makePrivateDirectory, readIfExists } from "./files.js";
 import { generateKeyPair, readKeyPair, signingKeyOf, type KeyPair } from "./keys.js";
 import { caCommonName, clientProfile, hostProfile, subjectName, type LeafProfile } from "./profiles.js";
 import { reissueReason, renewalDeadline, type ExistingLeaf } from "./reuse.js";
-import { pkiPaths, type CertifiedKey, type ClusterPki, type IssueReason, type PkiReport, type PkiRequest } from "./types.js";
+import { pkiPaths, type CertifiedKey, type IssuedPki, type IssueReason, type PkiReport, type PkiRequest } from "./types.js";
 import { certificateUsage } from "./usage.js";
 
 type LeafKind = "host" | "client";
@@ -42,12 +43,23 @@ interface LeafState {
   notAfter: Date;
 }
 
+export interface EnsuredPki {
+  pki: IssuedPki;
+  report: PkiReport;
+  renewBy: Date;
+  /**
+   * The CA's CRL for these retired certificates (see crl.ts), given the last one it signed. Which
+   * certificates are retired is the build state's to say; the CA key stays in here.
+   */
+  signRevocationList: (retired: readonly RetiredSerial[], previousDer: Buffer | undefined) => Promise<RevocationList>;
+}
+
 /**
  * Makes or updates the PKI folder for the request and returns its PEMs (never the CA key).
  * Throws a UserError when the existing CA cannot be used as it is, or a file is in the way;
  * no key or certificate is written then. The caller holds the folder's lock (folder-lock.ts).
  */
-export async function ensurePki(req: PkiRequest): Promise<{ pki: ClusterPki; report: PkiReport; renewBy: Date }> {
+export async function ensurePki(req: PkiRequest): Promise<EnsuredPki> {
   const leaves = leavesOf(req);
   const notes: string[] = [];
   const folders = [req.dir, join(req.dir, "hosts"), join(req.dir, "clients")];
@@ -68,7 +80,12 @@ export async function ensurePki(req: PkiRequest): Promise<{ pki: ClusterPki; rep
     const archived = await commitCa(req.dir, ca.newKeyPem, ca.certPem, req.replaceCa ? archiveStampOf(req.now) : undefined);
     if (archived.length > 0) notes.push(`kept the replaced CA as ${archived.join(" and ")}`);
   }
-  return { pki: clusterPki(ca, leafStates), report: report(ca, leafStates, notes), renewBy: renewBy(ca, leafStates, req.validityDays) };
+  return {
+    pki: clusterPki(ca, leafStates),
+    report: report(ca, leafStates, notes),
+    renewBy: renewBy(ca, leafStates, req.validityDays),
+    signRevocationList: (retired, previousDer) => revocationList({ ca: ca.authority, retired, now: req.now, previousDer }),
+  };
 }
 
 /** The first moment a build has certificates to renew: the earliest renewal deadline, or the CA's expiry. */
@@ -261,7 +278,7 @@ function readableCertificate(pem: string): CertificateFacts | undefined {
   }
 }
 
-function clusterPki(ca: CaState, leafStates: LeafState[]): ClusterPki {
+function clusterPki(ca: CaState, leafStates: LeafState[]): IssuedPki {
   const filesOf = (kind: LeafKind) =>
     new Map(leafStates.filter((state) => state.leaf.kind === kind).map((state) => [state.leaf.name, state.files]));
   return { caCertPem: ca.certPem, hosts: filesOf("host"), clients: filesOf("client") };

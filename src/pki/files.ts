@@ -18,7 +18,7 @@ const MAX_PKI_FILE_BYTES = 64 * 1024;
  * The file's text, or undefined when there is no such file. Anything else in its place (a folder,
  * a pipe that would block the build, a huge file) is the user's to move.
  */
-export async function readIfExists(path: string): Promise<string | undefined> {
+export async function readIfExists(path: string, maxBytes = MAX_PKI_FILE_BYTES): Promise<string | undefined> {
   let handle;
   try {
     handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
@@ -31,7 +31,7 @@ export async function readIfExists(path: string): Promise<string | undefined> {
     const info = await handle.stat();
     if (info.isDirectory()) throw new UserError(`${path} is a folder, not a file: move it out of the way (or restore the file from a backup).`);
     if (!info.isFile()) throw new UserError(`${path} is not a regular file (a pipe, socket or device): move it out of the way (or restore the file from a backup).`);
-    if (info.size > MAX_PKI_FILE_BYTES) throw new UserError(`${path} is ${info.size} bytes, too large to be a key or certificate: restore it from a backup.`);
+    if (info.size > maxBytes) throw new UserError(`${path} is ${info.size} bytes, too large to be etcdboot's: restore it from a backup, or move it aside.`);
     return await handle.readFile("utf8");
   } finally {
     await handle.close();

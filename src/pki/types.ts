@@ -17,13 +17,18 @@ export interface CertifiedKey {
   keyPem: string;
 }
 
-export interface ClusterPki {
+export interface IssuedPki {
   /** The CA certificate only: the CA key never leaves the PKI folder. */
   caCertPem: string;
   /** Per host name: its own key and certificate (serverAuth + clientAuth, used for client and peer TLS). */
   hosts: ReadonlyMap<string, CertifiedKey>;
   /** Per client name (e.g. admin): clientAuth certificates for etcdctl and applications. */
   clients: ReadonlyMap<string, CertifiedKey>;
+}
+
+/** The certificates and the CA's list of the retired ones (see crl.ts), as hosts get them. */
+export interface ClusterPki extends IssuedPki {
+  revocationList: { der: Uint8Array; pem: string };
 }
 
 /** What the PKI needs to know about one host: the names and addresses its certificate must carry. */
@@ -74,4 +79,6 @@ export const pkiPaths = {
   hostKey: (name: string) => `hosts/${name}.key`,
   clientCert: (name: string) => `clients/${name}.crt`,
   clientKey: (name: string) => `clients/${name}.key`,
+  /** The last CRL the CA signed: kept while the retired serials stay the same, so rebuilds do not change it. */
+  crl: "crl.pem",
 } as const;

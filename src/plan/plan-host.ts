@@ -38,6 +38,7 @@ function etcdBase(spec: Spec, host: Host, pki: ClusterPki, layout: EtcdLayout, b
   if (!member) throw new Error(`no certificate was issued for host ${host.name}`);
   return [
     rootFile(layout.caCert, 0o644, pki.caCertPem),
+    rootFile(layout.crl, 0o644, pki.revocationList.der),
     etcdFile(layout.memberCert, 0o644, member.certPem),
     { ...etcdFile(layout.memberKey, 0o600, member.keyPem), secret: true },
     rootFile(layout.configFile, 0o644, renderEtcdConfig(spec, host, layout, bootstrap)),

@@ -1,7 +1,8 @@
 // What a build will change, host by host, and what the running cluster needs for it: the
 // difference between the state the last build left and the one this build would leave. Pure.
 
-import { MEMBER_CERT_COPY } from "../encoders/output-tree.js";
+import { CRL_COPY, MEMBER_CERT_COPY } from "../encoders/output-tree.js";
+import { SYSTEMD_LAYOUT } from "../etcd/layout.js";
 import type { PkiReport } from "../pki/types.js";
 import type { BuildState, MemberState } from "./types.js";
 
@@ -30,7 +31,15 @@ function changedArtifacts(before: MemberState | undefined, after: MemberState): 
     .sort();
 }
 
+/** Changed files a running member can take by copying: its certificate, and the artifacts that carry it. */
+const copyable = (path: string) => path.endsWith(`/${MEMBER_CERT_COPY}`) || path.endsWith("/user-data") || path.endsWith("/meta-data") || path.endsWith(".apkovl.tar.gz");
+
+/** The CRL (the same on every host) changed: every running member gets the new one. */
+export const CRL_REASON = "revocation list";
+
 export function assembleChangePlan(previous: BuildState | undefined, next: BuildState, pki: PkiReport | undefined, specFile: string): ChangePlan {
+  // A state without one is from before hosts had a CRL: their configuration changes too, which a copy does not cover.
+  const crlChanged = previous?.revocationListSha256 !== undefined && previous.revocationListSha256 !== next.revocationListSha256;
   const hosts: HostPlanLine[] = next.members.map((member) => {
     const before = previous?.members.find((m) => m.name === member.name);
     const artifacts = changedArtifacts(before, member);
@@ -49,11 +58,15 @@ export function assembleChangePlan(previous: BuildState | undefined, next: Build
     if (before.dnsNames.join(",") !== member.dnsNames.join(",")) reasons.push("names");
     const reissue = pki?.issued.find((i) => i.kind === "host" && i.name === member.name);
     if (reissue) reasons.push(`certificate (${reissue.reason})`);
+    if (crlChanged && before.address === member.address) reasons.push(CRL_REASON);
     if (reasons.length === 0 && artifacts.length > 0) reasons.push("configuration");
-    const onlyCertificate = artifacts.every((path) => path.endsWith(`/${MEMBER_CERT_COPY}`) || path.endsWith("/user-data") || path.endsWith("/meta-data") || path.endsWith(".apkovl.tar.gz")) && reasons.every((r) => r.startsWith("certificate"));
-    if (before.address === member.address && reissue && onlyCertificate)
-      clusterSteps.push(`copy hosts/${member.name}/${MEMBER_CERT_COPY} to /etc/etcd/pki/member.crt on ${member.name} (etcd reads certificates again for new connections: no restart)`);
-    else if (before.address === member.address && artifacts.length > 0)
+    const onlyCopies = artifacts.every(copyable) && reasons.every((r) => r.startsWith("certificate") || r === CRL_REASON);
+    if (before.address === member.address && (reissue || crlChanged) && onlyCopies) {
+      if (reissue)
+        clusterSteps.push(`copy hosts/${member.name}/${MEMBER_CERT_COPY} to ${SYSTEMD_LAYOUT.memberCert} on ${member.name} (etcd reads certificates again for new connections: no restart)`);
+      // Read by etcd on every new connection (client and peer): revoked certificates are refused from then on.
+      if (crlChanged) clusterSteps.push(`copy ${CRL_COPY.der} to ${SYSTEMD_LAYOUT.crl} on ${member.name} (etcd reads it for every new connection: no restart)`);
+    } else if (before.address === member.address && artifacts.length > 0)
       clusterSteps.push(`install ${member.name}'s new artifacts on it and restart etcd there (its configuration changed)`);
     return { host: member.name, change: reasons.length > 0 || artifacts.length > 0 ? "changed" : "unchanged", reasons, artifacts, clusterSteps };
   });

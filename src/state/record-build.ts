@@ -3,24 +3,58 @@
 import { clientUrl, peerUrl } from "../etcd/config.js";
 import type { OutputFile } from "../encoders/output-tree.js";
 import { certificateSummary } from "../pki/certificates.js";
-import type { ClusterPki } from "../pki/types.js";
+import type { IssuedPki } from "../pki/types.js";
 import type { Spec } from "../spec/types.js";
-import type { Bootstrap, BuildState, RetiredMember } from "./types.js";
+import type { Bootstrap, BuildState, CertificateRecord, RetiredCertificate } from "./types.js";
 
-export function certificateInfo(certPem: string): { serial: string; notAfter: string } {
+export function certificateInfo(certPem: string): CertificateRecord {
   const certificate = certificateSummary(certPem);
   return { serial: certificate.serial, notAfter: certificate.notAfter.toISOString() };
 }
 
-export function assembleState(
-  spec: Spec,
-  bootstraps: ReadonlyMap<string, Bootstrap>,
-  pki: ClusterPki,
-  files: OutputFile[],
-  previous: BuildState | undefined,
-): BuildState {
+/** The serial and end of every certificate the build hands out, read once. */
+export interface HandedOut {
+  hosts: ReadonlyMap<string, CertificateRecord>;
+  clients: ReadonlyMap<string, CertificateRecord>;
+}
+
+export function handedOut(pki: IssuedPki): HandedOut {
+  const infos = (leaves: IssuedPki["hosts"]) => new Map([...leaves].map(([name, files]) => [name, certificateInfo(files.certPem)]));
+  return { hosts: infos(pki.hosts), clients: infos(pki.clients) };
+}
+
+/**
+ * Every certificate no longer handed out: those retired before, and those the last build handed
+ * out that this one does not — of removed hosts and clients, and replaced ones (renumbered,
+ * renewed, re-issued under a new CA). A certificate handed out again is not retired.
+ */
+export function retiredCertificates(previous: BuildState | undefined, now: HandedOut): RetiredCertificate[] {
+  const inUse = new Set([...now.hosts.values(), ...now.clients.values()].map((c) => c.serial));
+  const before: RetiredCertificate[] = [
+    ...(previous?.retired ?? []),
+    ...(previous?.members ?? []).map((m) => ({ name: m.name, address: m.address, certificate: m.certificate })),
+    ...(previous?.clients ?? []).map((c) => ({ name: c.name, kind: "client" as const, certificate: c.certificate })),
+  ];
+  const seen = new Set<string>();
+  return before.filter((r) => {
+    if (inUse.has(r.certificate.serial) || seen.has(r.certificate.serial)) return false;
+    seen.add(r.certificate.serial);
+    return true;
+  });
+}
+
+export interface BuildRecord {
+  bootstraps: ReadonlyMap<string, Bootstrap>;
+  certificates: HandedOut;
+  retired: RetiredCertificate[];
+  files: OutputFile[];
+  /** Of the CRL's DER, as hosts get it. */
+  revocationListSha256: string;
+}
+
+export function assembleState(spec: Spec, record: BuildRecord, previous: BuildState | undefined): BuildState {
   const artifactsByHost = new Map<string, Record<string, string>>();
-  for (const file of files) {
+  for (const file of record.files) {
     const host = /^hosts\/([^/]+)\//.exec(file.path)?.[1];
     if (host === undefined) continue;
     const artifacts = artifactsByHost.get(host) ?? {};
@@ -28,9 +62,9 @@ export function assembleState(
     artifactsByHost.set(host, artifacts);
   }
   const members = spec.hosts.map((host) => {
-    const bootstrap = bootstraps.get(host.name);
-    const certPem = pki.hosts.get(host.name)?.certPem;
-    if (!bootstrap || !certPem) throw new Error(`host ${host.name} has no bootstrap or certificate`);
+    const bootstrap = record.bootstraps.get(host.name);
+    const certificate = record.certificates.hosts.get(host.name);
+    if (!bootstrap || !certificate) throw new Error(`host ${host.name} has no bootstrap or certificate`);
     const artifacts = artifactsByHost.get(host.name) ?? {};
     return {
       name: host.name,
@@ -39,16 +73,17 @@ export function assembleState(
       peerUrl: peerUrl(spec, host),
       clientUrl: clientUrl(spec, host),
       bootstrap,
-      certificate: certificateInfo(certPem),
+      certificate,
       artifacts,
     };
   });
-  // Certificates no longer handed out: of removed hosts, and replaced ones (renumbered, renewed).
-  const gone: RetiredMember[] = (previous?.members ?? [])
-    .filter((m) => !members.some((now) => now.name === m.name && now.certificate.serial === m.certificate.serial))
-    .map((m) => ({ name: m.name, address: m.address, certificate: m.certificate }));
-  const retired = [...(previous?.retired ?? []), ...gone].filter(
-    (r, i, all) => all.findIndex((o) => o.certificate.serial === r.certificate.serial) === i && !members.some((m) => m.certificate.serial === r.certificate.serial),
-  );
-  return { cluster: spec.cluster.name, members, retired, ...(previous?.clusterToken !== undefined ? { clusterToken: previous.clusterToken } : {}) };
+  const clients = [...record.certificates.clients].map(([name, certificate]) => ({ name, certificate }));
+  return {
+    cluster: spec.cluster.name,
+    members,
+    clients,
+    retired: record.retired,
+    revocationListSha256: record.revocationListSha256,
+    ...(previous?.clusterToken !== undefined ? { clusterToken: previous.clusterToken } : {}),
+  };
 }

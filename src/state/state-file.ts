@@ -26,7 +26,9 @@ const stateSchema = z.object({
       artifacts: z.record(z.string(), z.string()),
     }),
   ),
-  retired: z.array(z.object({ name: z.string(), address: z.string(), certificate })),
+  clients: z.array(z.object({ name: z.string(), certificate })).optional(),
+  retired: z.array(z.object({ name: z.string(), kind: z.literal("client").optional(), address: z.string().optional(), certificate })),
+  revocationListSha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
   clusterToken: z.string().regex(/^[A-Za-z0-9._-]+$/).optional(),
 });
 
@@ -62,13 +64,20 @@ export async function readState(pkiDir: string): Promise<BuildState | undefined>
     const where = first?.path.length ? `${first.path.join(".")}: ` : "";
     throw damagedState(path, `is damaged (${where}${first?.message ?? "unexpected content"}${more.length > 0 ? `, and ${more.length} more problem${more.length === 1 ? "" : "s"}` : ""})`);
   }
-  const { bootstraps, members, cluster, retired, clusterToken } = parsed.data;
+  const { bootstraps, members, cluster, clients, retired, revocationListSha256, clusterToken } = parsed.data;
   const expanded = members.map(({ bootstrap, ...m }) => {
     const shared = bootstraps[bootstrap];
     if (!shared) throw damagedState(path, `is damaged (member ${m.name} refers to bootstrap ${bootstrap}, which is not there)`);
     return { ...m, bootstrap: shared };
   });
-  return { cluster, members: expanded, retired, ...(clusterToken !== undefined ? { clusterToken } : {}) };
+  return {
+    cluster,
+    members: expanded,
+    ...(clients !== undefined ? { clients } : {}),
+    retired,
+    ...(revocationListSha256 !== undefined ? { revocationListSha256 } : {}),
+    ...(clusterToken !== undefined ? { clusterToken } : {}),
+  };
 }
 
 
@@ -91,7 +100,9 @@ export function renderState(state: BuildState): string {
     return { ...m, bootstrap: index };
   });
   const token = state.clusterToken !== undefined ? { clusterToken: state.clusterToken } : {};
-  return `${JSON.stringify({ stateVersion: 2, cluster: state.cluster, bootstraps, members, retired: state.retired, ...token }, null, 1)}\n`;
+  const clients = state.clients !== undefined ? { clients: state.clients } : {};
+  const crl = state.revocationListSha256 !== undefined ? { revocationListSha256: state.revocationListSha256 } : {};
+  return `${JSON.stringify({ stateVersion: 2, cluster: state.cluster, bootstraps, members, ...clients, retired: state.retired, ...crl, ...token }, null, 1)}\n`;
 }
 
 /** Returns whether the file changed. */

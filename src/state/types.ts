@@ -21,22 +21,40 @@ export interface MemberState {
   peerUrl: string;
   clientUrl: string;
   bootstrap: Bootstrap;
-  certificate: { serial: string; notAfter: string };
+  certificate: CertificateRecord;
   /** Output path (relative to the cluster's output folder) → SHA-256. */
   artifacts: Record<string, string>;
 }
 
-export interface RetiredMember {
+export interface CertificateRecord {
+  serial: string;
+  notAfter: string;
+}
+
+export interface ClientState {
   name: string;
-  address: string;
-  certificate: { serial: string; notAfter: string };
+  certificate: CertificateRecord;
+}
+
+/** A certificate no longer handed out (removed, renumbered or renewed host; removed or renewed client; the leaves of a replaced CA). */
+export interface RetiredCertificate {
+  name: string;
+  /** A client's certificate; absent for a host's. */
+  kind?: "client";
+  /** A host's address when its certificate was retired. */
+  address?: string;
+  certificate: CertificateRecord;
 }
 
 export interface BuildState {
   cluster: string;
   members: MemberState[];
-  /** Hosts removed from the spec: their certificates are no longer handed out. */
-  retired: RetiredMember[];
+  /** Client certificates handed out (absent in states written before clients were recorded). */
+  clients?: ClientState[];
+  /** Every certificate no longer handed out: the CRL lists those that have not expired. */
+  retired: RetiredCertificate[];
+  /** SHA-256 of the CRL (DER) the build wrote: plan tells the running members to fetch a changed one. */
+  revocationListSha256?: string;
   /**
    * The cluster's initial-cluster-token when `etcdboot restore` made a new logical cluster:
    * it replaces the spec's token in every later build.

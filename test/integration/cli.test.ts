@@ -30,6 +30,8 @@ describe("etcdboot build", () => {
     assert.equal(result.code, 0, result.err);
     assert.deepEqual(await listTree(join(out, "lab")), [
       "ca.crt",
+      "crl.der",
+      "crl.pem",
       "etcdctl.env",
       "hosts/etcd-1/member.crt",
       "hosts/etcd-1/meta-data",
@@ -88,9 +90,10 @@ describe("etcdboot build", () => {
     assert.doesNotMatch(result.out, /created CA|issued host certificate etcd-[12]|issued client/);
     const after = await snapshot(join(dir, "pki"));
     for (const [path, content] of before)
-      if (!["lab/hosts/etcd-3.crt", "lab/state.json"].includes(path) && !path.startsWith(".build-stamps/"))
+      if (!["lab/hosts/etcd-3.crt", "lab/state.json", "lab/crl.pem"].includes(path) && !path.startsWith(".build-stamps/"))
         assert.equal(after.get(path), content, `${path} must be unchanged`);
     assert.notEqual(after.get("lab/hosts/etcd-3.crt"), before.get("lab/hosts/etcd-3.crt"));
+    assert.notEqual(after.get("lab/crl.pem"), before.get("lab/crl.pem"), "the CRL now lists etcd-3's old certificate");
   });
 
   test("an invalid spec exits 2, names file, line and field, and writes nothing", async () => {

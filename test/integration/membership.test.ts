@@ -189,7 +189,11 @@ describe("membership changes on a running cluster", { timeout: 300_000 }, () => 
     const gone = planned.hosts.find((h) => h.host === "etcd-3");
     assert.equal(gone?.change, "removed");
     assert.match(gone?.clusterSteps[0] ?? "", /^etcdboot members remove etcd-3/);
-    assert.ok(planned.hosts.filter((h) => h.host !== "etcd-3").every((h) => h.change === "unchanged"));
+    // The others only take the new CRL, which lists etcd-3's certificate.
+    for (const line of planned.hosts.filter((h) => h.host !== "etcd-3")) {
+      assert.deepEqual([line.change, line.reasons], ["changed", ["revocation list"]], line.host);
+      assert.match(line.clusterSteps.join("\n"), /^copy crl\.der to \/etc\/etcd\/pki\/crl\.der on /);
+    }
     const removed = await cli("etcd-1", ["members", "remove", "etcd-3"]);
     assert.equal(removed.code, 0, removed.stderr);
     await stop("etcd-3");
@@ -212,7 +216,8 @@ describe("membership changes on a running cluster", { timeout: 300_000 }, () => 
     assert.equal(line?.change, "changed");
     assert.ok(line?.reasons.includes("address 10.217.0.12 → 10.217.0.22"));
     assert.match(line?.clusterSteps[0] ?? "", /^etcdboot members update etcd-2/);
-    assert.ok(planned.hosts.filter((h) => h.host !== "etcd-2").every((h) => h.change === "unchanged"));
+    // The others only take the new CRL, which lists etcd-2's old certificate.
+    assert.ok(planned.hosts.filter((h) => h.host !== "etcd-2").every((h) => h.change === "changed" && h.reasons.join() === "revocation list"));
     const before = await snapshot(["etcd-1", "etcd-2", "etcd-4"]);
     await build();
     await assertPlanMatched(planned, before);

@@ -36,6 +36,7 @@ test("certificates near expiry are listed, planned, and re-issued alone", async 
   const plan = JSON.parse(planned.out) as ChangePlan;
   assert.ok(plan.hosts.every((h) => h.change === "changed" && h.reasons.includes("certificate (expires soon)")), planned.out);
   assert.match(plan.hosts[0]?.clusterSteps[0] ?? "", /copy hosts\/a\/member\.crt to \/etc\/etcd\/pki\/member\.crt on a \(etcd reads certificates again for new connections: no restart\)/);
+  assert.match(plan.hosts[0]?.clusterSteps[1] ?? "", /^copy crl\.der to \/etc\/etcd\/pki\/crl\.der on a /, "the CRL now lists the replaced certificates");
 
   const before = await readFile(join(dir, "output", "short", "hosts", "a", "user-data"), "utf8");
   const built = await runAt(later, ["build", spec, ...dirs]);
@@ -49,5 +50,5 @@ test("certificates near expiry are listed, planned, and re-issued alone", async 
   const renewed = JSON.parse((await runAt(later, ["certs", spec, "--pki", join(dir, "pki"), "--json"])).out) as CertificateLine[];
   assert.ok(renewed.filter((l) => l.kind !== "ca").every((l) => l.daysLeft >= 59 && l.daysLeft <= 60), "valid for 60 days from now again");
   const state = JSON.parse(await readFile(join(dir, "pki", "short", "state.json"), "utf8")) as { retired: { name: string }[] };
-  assert.deepEqual(state.retired.map((r) => r.name).sort(), ["a", "b", "c"], "the replaced certificates are retired");
+  assert.deepEqual(state.retired.map((r) => r.name).sort(), ["a", "admin", "b", "c"], "the replaced certificates are retired, the client's too");
 });

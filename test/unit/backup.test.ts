@@ -43,6 +43,7 @@ const STAND_IN_PKI = (spec: Spec) => ({
   caCertPem: "<CA>\n",
   hosts: new Map(spec.hosts.map((h) => [h.name, { certPem: "<cert>\n", keyPem: "<key>\n" }])),
   clients: new Map(),
+  revocationList: { der: Buffer.from("<CRL>"), pem: "<CRL>\n" },
 });
 
 describe("backup spec fields", () => {

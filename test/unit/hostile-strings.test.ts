@@ -134,7 +134,7 @@ async function runPipeline(specObject: unknown, pkiDir = BASE_PKI_DIR): Promise<
   if (!result.ok) return { rejected: result.diagnostics.filter((d) => d.severity === "error").map((d) => formatDiagnostic(result.source, d)) };
   const { spec } = result;
   const pki = standInPki(spec.hosts.map((h) => h.name), spec.clients.map((c) => c.name));
-  const output = await encodeOutputTree(spec, planCluster(spec, { pki }), pki.caCertPem, pkiDir, pki.clients);
+  const output = await encodeOutputTree(spec, planCluster(spec, { pki }), pki, pkiDir);
   return { files: (await Promise.all(output.map(unpack))).flat() };
 }
 
