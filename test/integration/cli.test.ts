@@ -135,7 +135,7 @@ describe("etcdboot init, help and usage", () => {
     const file = join(dir, "cluster.yaml");
     assert.equal((await run(["init", file])).code, 0);
     const written = await readFile(file, "utf8");
-    assert.match(written, /^# etcdboot cluster spec/);
+    assert.match(written, /^# yaml-language-server: \$schema=file:\/\/\S+\/schema\/etcdboot-v1alpha1\.json\n# etcdboot cluster spec/);
     assert.equal((await run(["build", file, "--check"])).code, 0);
     await writeFile(file, "mine");
     const again = await run(["init", file]);
