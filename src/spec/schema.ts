@@ -33,33 +33,33 @@ export function buildSpecSchema(profiles: Profiles) {
     prefix: z.number().int().min(0).max(128).describe("Prefix length of the host's static address (24 for a /24); give it for static addressing, omit the whole network for DHCP"),
     gateway: gatewayAddress.optional().describe("Default router on the host's subnet"),
     dns: z.array(ipAddress).optional().describe("DNS servers"),
-    macAddress: macAddress.optional().describe("Match the network interface by this MAC address (cloud-init targets)"),
-    interface: interfaceName.optional().describe("Match the network interface by name (default: the target's, e.g. eth0)"),
+    macAddress: macAddress.optional().describe("Match the NIC by this MAC address: the safe choice on VMs"),
+    interface: interfaceName.optional().describe("Match the NIC by this name as ip link shows it (no pattern); without macAddress or interface, the target's name pattern (en* on Debian/Ubuntu, eth* on Rocky)"),
   });
   const target = z.enum(names(profiles.targets));
   const arch = z.enum(ARCHS);
 
   const storage = z.union([
     z.strictObject({
-      device: storageDevice.describe("The partition that holds etcd's data: LABEL=..., UUID=... or a /dev path"),
+      device: storageDevice.describe("The partition that holds etcd's data: LABEL=etcd-data, UUID=…, PARTUUID=…, PARTLABEL=… or a /dev/ path"),
       fsType: z.enum(["ext4", "xfs", "btrfs", "f2fs"]).default("ext4").describe("Its file system"),
     }),
     z.strictObject({ tmpfs: z.literal(true).describe("No partition: etcd's data in RAM, lost on reboot (lab only)") }),
   ]);
   const wifi = z.strictObject({
-    ssid: wifiSsid.describe("Wi-Fi network name"),
-    psk: wifiPsk.describe("Wi-Fi passphrase (8-63 characters)"),
-    country: countryCode.optional().describe("Regulatory country code, e.g. DE"),
+    ssid: wifiSsid.describe("Wi-Fi network name: 1-32 bytes of UTF-8"),
+    psk: wifiPsk.describe("Wi-Fi passphrase: 8-63 printable ASCII characters, or the key's 64 hex digits"),
+    country: countryCode.optional().describe("Regulatory domain: an ISO 3166-1 code such as DE"),
   });
 
   const host = z.strictObject({
-    name: hostName.describe("Host name: etcd member name, /etc/hostname and certificate name"),
-    address: memberAddress.describe("The IPv4 or IPv6 address the other members reach this host at"),
-    dnsNames: z.array(dnsName).default([]).describe("Extra DNS names in the host's certificate"),
+    name: hostName.describe("Host name, etcd member name and certificate CN: lower-case letters, digits, -"),
+    address: memberAddress.describe("IPv4 or IPv6 address the other members reach it at: peer and client URLs, the certificate's IP SAN"),
+    dnsNames: z.array(dnsName).default([]).describe("Extra DNS names in the host's certificate (its name and localhost are always in)"),
     target: target.optional().describe("OS target (default: defaults.target, else debian-12)"),
     arch: arch.optional().describe("CPU architecture (default: defaults.arch, else amd64)"),
     network: network.partial().optional().describe("Static addressing, merged over defaults.network; omit for DHCP"),
-    storage: storage.optional().describe("Alpine targets: where etcd's data lives"),
+    storage: storage.optional().describe("Alpine targets (required there): etcd's data partition, or {tmpfs: true} (lab only)"),
     wifi: wifi.optional().describe("Alpine targets: join this Wi-Fi network"),
   });
 
@@ -68,11 +68,11 @@ export function buildSpecSchema(profiles: Profiles) {
     cluster: z.strictObject({
       name: hostName.describe("Cluster name: names the output and PKI folders"),
       token: clusterToken.optional().describe('etcd\'s initial-cluster-token (default: "<name>-etcd")'),
-    }),
+    }).describe("The cluster's identity"),
     etcd: z
       .strictObject({
         version: etcdVersion.default(DEFAULT_ETCD_VERSION).describe(`An exact etcd release of ${SUPPORTED_MINORS.join(", ")}`),
-        downloadUrl: releaseSource.default(DEFAULT_DOWNLOAD_URL).describe("Where releases are downloaded from (a mirror with the upstream layout)"),
+        downloadUrl: releaseSource.default(DEFAULT_DOWNLOAD_URL).describe("Release mirror with the upstream layout (<url>/vX.Y.Z/…tar.gz and SHA256SUMS); http(s) for hosts that download at boot; no user:password@"),
         sha256: z
           .strictObject({ amd64: sha256Hex.optional().describe("SHA-256 of the amd64 tarball"), arm64: sha256Hex.optional().describe("SHA-256 of the arm64 tarball") })
           .default({})
@@ -90,7 +90,7 @@ export function buildSpecSchema(profiles: Profiles) {
         caValidityDays: z.number().int().min(1).max(36500).default(7300).describe("Lifetime of the CA certificate, in days"),
         subject: z
           .strictObject({
-            C: countryCode.optional().describe("Country (two letters)"),
+            C: countryCode.optional().describe("Country: an ISO 3166-1 code such as DE"),
             ST: subjectText.optional().describe("State or province"),
             L: subjectText.optional().describe("Locality (city)"),
             O: subjectText.optional().describe("Organisation"),
