@@ -31,6 +31,7 @@ describe("etcdboot build", () => {
     assert.deepEqual(await listTree(join(out, "lab")), [
       "ca.crt",
       "etcdctl.env",
+      "etcdctl.env.ps1",
       "hosts/etcd-1/member.crt",
       "hosts/etcd-1/meta-data",
       "hosts/etcd-1/network-config",
