@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { promisify } from "node:util";
@@ -73,6 +73,7 @@ describe("examples for every use", () => {
     test(`${name} builds, and cloud-init accepts what it writes`, async (t) => {
       if (!requirePrerequisites(t, { commands: ["cloud-init", "tar", SYSTEM_PYTHON] })) return;
       const dir = await tempDir("example");
+      t.after(() => rm(dir, { recursive: true, force: true }));
       const spec = parse(await readFile(join(EXAMPLES_DIR, name), "utf8")) as { cluster: { name: string }; etcd?: { version?: string; downloadUrl?: string }; hosts: Array<{ name: string }> };
       // The one change: releases come from a server on loopback, never from the internet.
       await standInRelease(join(dir, "releases"), spec.etcd?.version ?? "3.6.14");

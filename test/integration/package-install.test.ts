@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { readdir, readFile } from "node:fs/promises";
+import { readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -20,6 +20,7 @@ const RUNTIME = /^(package\.json|README\.md|LICENSE|bin\/[^/]+\.js|dist\/src\/.+
 test("npm pack + npm install -g: the installed etcdboot command works", { timeout: 5 * 60_000 }, async (t) => {
   if (!requirePrerequisites(t, { commands: ["npm"] })) return;
   const dir = await tempDir("install");
+  t.after(() => rm(dir, { recursive: true, force: true })); // an installed copy with its dependencies: tens of MB
   // The suite has compiled dist/ already: --ignore-scripts keeps prepare from recompiling it under the running tests.
   const { stdout: packed } = await run("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", dir], { cwd: REPO });
   const [tarball] = JSON.parse(packed) as Array<{ filename: string; files: Array<{ path: string }> }>;
