@@ -22,10 +22,14 @@ Commands:
                   stream a verified snapshot of the cluster's data from one member
   restore SNAPSHOT [SPEC]
                   per-host bundles that bring every member back from one snapshot
+  schema          print the spec's JSON Schema (for editors and CI)
+  completion bash|zsh|fish
+                  print a shell completion script
+  version         print the version, the etcd releases it builds for and Node's version
 
 Options:
   -h, --help      help for etcdboot or a command
-  --version       print the version
+  -V, --version   print the version
 
 Exit codes: 0 success, 1 failure, 2 usage error or invalid spec.`,
   build: `Usage: etcdboot build [SPEC] [options]
@@ -150,6 +154,26 @@ Options:
                      the restore tool is told so too
   --force            restore even though members still answer as healthy
   -h, --help         this help`,
+  schema: `Usage: etcdboot schema
+
+Prints the JSON Schema (draft 2020-12) of the cluster spec, generated from the checks etcdboot
+itself runs. Editors with a YAML language server complete and check a spec that starts with
+  # yaml-language-server: $schema=<path or URL of the schema>
+(etcdboot init writes that line). Some checks (addresses, etcd releases, rules between fields)
+only etcdboot build --check makes.
+
+Options:
+  -h, --help      this help`,
+  completion: `Usage: etcdboot completion bash|zsh|fish
+
+Prints a completion script for commands, options and, for members, the host names of the spec
+(cluster.yaml, or the first .yaml file on the command line).
+  bash: eval "$(etcdboot completion bash)"   (in ~/.bashrc)
+  zsh:  eval "$(etcdboot completion zsh)"    (in ~/.zshrc, after compinit)
+  fish: etcdboot completion fish > ~/.config/fish/completions/etcdboot.fish
+
+Options:
+  -h, --help      this help`,
   init: `Usage: etcdboot init [FILE]
 
 Writes a commented starter spec to FILE (default: cluster.yaml). Refuses to overwrite, and

@@ -280,7 +280,34 @@ async function init(args: string[], io: Io): Promise<number> {
 
 async function version(io: Io): Promise<number> {
   const pkg = JSON.parse(await readFile(join(PACKAGE_DIR, "package.json"), "utf8")) as { version: string };
-  io.out(pkg.version);
+  const { versionText } = await import("./version-text.js");
+  io.out(versionText(pkg.version, process.version));
+  return 0;
+}
+
+async function schema(args: string[], io: Io): Promise<number> {
+  const { values } = parse(args, { help: { type: "boolean", short: "h", default: false } }, 0);
+  if (values.help) return (io.out(HELP.schema), 0);
+  const { specSchemaText } = await import("../ops/schema.js");
+  io.out((await specSchemaText()).trimEnd());
+  return 0;
+}
+
+async function completion(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(args, { help: { type: "boolean", short: "h", default: false } }, 1);
+  const [shell] = positionals;
+  if (values.help || shell === undefined) return (io.out(HELP.completion), values.help ? 0 : EXIT_USAGE);
+  const [{ completionScript, SHELLS }, { commandWords }] = await Promise.all([import("./completion.js"), import("./command-words.js")]);
+  const known = SHELLS.find((s) => s === shell);
+  if (known === undefined) throw new UsageError(`no completion for shell ${JSON.stringify(shell)}: use one of ${SHELLS.join(", ")}`);
+  io.out(completionScript(known, commandWords(HELP)).trimEnd());
+  return 0;
+}
+
+/** For the completion scripts: the spec's host names, one a line; nothing (and exit 0) when it cannot be read. */
+async function completeHosts(args: string[], io: Io): Promise<number> {
+  const { specHostNames } = await import("../ops/host-names.js");
+  for (const name of await specHostNames(args[0] ?? "cluster.yaml")) io.out(name);
   return 0;
 }
 
@@ -306,7 +333,15 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         return await snapshot(rest, io);
       case "restore":
         return await restore(rest, io);
+      case "schema":
+        return await schema(rest, io);
+      case "completion":
+        return await completion(rest, io);
+      case "__complete-hosts":
+        return await completeHosts(rest, io);
       case "--version":
+      case "-V":
+      case "version":
         return await version(io);
       case undefined:
       case "-h":
@@ -315,7 +350,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         io.out(HELP.main);
         return 0;
       default:
-        throw new UsageError(`unknown command ${JSON.stringify(command)}: use one of init, build, pin, plan, status, members, certs, snapshot, restore (etcdboot --help)`);
+        throw new UsageError(`unknown command ${JSON.stringify(command)}: use one of init, build, pin, plan, status, members, certs, snapshot, restore, schema, completion, version (etcdboot --help)`);
     }
   } catch (error) {
     if (error instanceof UserError) {

@@ -13,6 +13,7 @@ import { sha256Hex } from "../release/hash.js";
 import { pkiPaths, type ClusterPki } from "../pki/types.js";
 import type { Spec } from "../spec/types.js";
 import { envExport } from "../escape/env-file.js";
+import { powershellEnvAssignment } from "../escape/powershell.js";
 import { commentLine } from "../escape/token.js";
 import { encodeCloudInit } from "./cloud-init.js";
 
@@ -31,17 +32,26 @@ function outputFile(path: string, content: string | Uint8Array, secret: boolean)
 
 export const MANIFEST = "manifest.json";
 
-function etcdctlEnvironment(spec: Spec, pkiDir: string): string {
+/** What etcdctl needs to talk to the cluster as admin (or the first client): name → value. */
+function etcdctlVariables(spec: Spec, pkiDir: string): Array<[string, string]> {
   const client = etcdctlClient(spec.clients);
-  // Sourced by sh: every value quoted, so a PKI path with spaces or $(...) stays a path.
-  const lines = [
-    commentLine(`Talk to cluster ${spec.cluster.name} with etcdctl: . ./etcdctl.env && etcdctl member list -w table`),
-    envExport("ETCDCTL_API", "3"),
-    envExport("ETCDCTL_ENDPOINTS", spec.hosts.map((host) => clientUrl(spec, host)).join(",")),
-    envExport("ETCDCTL_CACERT", join(pkiDir, pkiPaths.caCert)),
+  const variables: Array<[string, string]> = [
+    ["ETCDCTL_API", "3"],
+    ["ETCDCTL_ENDPOINTS", spec.hosts.map((host) => clientUrl(spec, host)).join(",")],
+    ["ETCDCTL_CACERT", join(pkiDir, pkiPaths.caCert)],
   ];
-  if (client) lines.push(envExport("ETCDCTL_CERT", join(pkiDir, pkiPaths.clientCert(client))), envExport("ETCDCTL_KEY", join(pkiDir, pkiPaths.clientKey(client))));
-  return `${lines.join("\n")}\n`;
+  if (client) variables.push(["ETCDCTL_CERT", join(pkiDir, pkiPaths.clientCert(client))], ["ETCDCTL_KEY", join(pkiDir, pkiPaths.clientKey(client))]);
+  return variables;
+}
+
+/**
+ * etcdctl's settings as a file to source, one assignment per variable in the destination's own
+ * quoting: sh (every value quoted, so a PKI path with spaces or $(...) stays a path) or
+ * PowerShell (verbatim strings).
+ */
+function etcdctlEnvironment(spec: Spec, pkiDir: string, usage: string, assign: (name: string, value: string) => string): string {
+  const comment = commentLine(`Talk to cluster ${spec.cluster.name} with etcdctl: ${usage}`);
+  return `${[comment, ...etcdctlVariables(spec, pkiDir).map(([name, value]) => assign(name, value))].join("\n")}\n`;
 }
 
 /** The host's certificate on its own (public), to copy to an already-booted host after a renewal. */
@@ -71,7 +81,8 @@ export async function encodeOutputTree(spec: Spec, plans: HostPlan[], pki: Pick<
     outputFile("ca.crt", pki.caCertPem, false),
     outputFile(CRL_COPY.der, pki.revocationList.der, false),
     outputFile(CRL_COPY.pem, pki.revocationList.pem, false),
-    outputFile("etcdctl.env", etcdctlEnvironment(spec, pkiDir), false),
+    outputFile("etcdctl.env", etcdctlEnvironment(spec, pkiDir, ". ./etcdctl.env && etcdctl member list -w table", envExport), false),
+    outputFile("etcdctl.env.ps1", etcdctlEnvironment(spec, pkiDir, ". .\\etcdctl.env.ps1; etcdctl member list -w table", powershellEnvAssignment), false),
     ...assembleClientBundles(spec, pki.caCertPem, pki.clients).map((f) => outputFile(f.path, f.content, f.secret)),
   ];
   for (const hostFiles of await Promise.all(plans.map((plan) => encodeHost(spec, plan)))) files.push(...hostFiles);

@@ -25,7 +25,10 @@ export const tuningFields = {
   electionTimeoutMs: z.number().int().positive(),
   snapshotCount: z.number().int().positive(),
   quotaBackendBytes: byteSize,
-  autoCompaction: z.strictObject({ mode: z.enum(["periodic", "revision"]), retention }),
+  autoCompaction: z.strictObject({
+    mode: z.enum(["periodic", "revision"]).describe("periodic: keep a span of time; revision: keep a number of revisions"),
+    retention: retention.describe('How much history to keep: a duration such as "1h" (periodic) or a count (revision)'),
+  }),
 };
 const tuningPresetSchema = z.strictObject(tuningFields);
 

@@ -33,6 +33,7 @@ describe("etcdboot build", () => {
       "crl.der",
       "crl.pem",
       "etcdctl.env",
+      "etcdctl.env.ps1",
       "hosts/etcd-1/member.crt",
       "hosts/etcd-1/meta-data",
       "hosts/etcd-1/network-config",
@@ -138,7 +139,7 @@ describe("etcdboot init, help and usage", () => {
     const file = join(dir, "cluster.yaml");
     assert.equal((await run(["init", file])).code, 0);
     const written = await readFile(file, "utf8");
-    assert.match(written, /^# etcdboot cluster spec/);
+    assert.match(written, /^# yaml-language-server: \$schema=file:\/\/\S+\/schema\/etcdboot-v1alpha1\.json\n# etcdboot cluster spec/);
     assert.equal((await run(["build", file, "--check"])).code, 0);
     await writeFile(file, "mine");
     const again = await run(["init", file]);

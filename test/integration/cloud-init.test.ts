@@ -3,38 +3,13 @@
 // renderers for every network-config. Negative controls prove the validators can say no.
 
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { promisify } from "node:util";
 import { main } from "../../src/cli/main.js";
-import { requirePrerequisites } from "../harness/prerequisites.js";
+import { requirePrerequisites, SYSTEM_PYTHON } from "../harness/prerequisites.js";
+import { cloudInitSchema, validateNetworkConfig } from "./support/cloud-init.js";
 import { FIXED_NOW, REPO, tempDir } from "../support.js";
-
-const run = promisify(execFile);
-const NETWORK_VALIDATOR = join(REPO, "test", "integration", "support", "validate-network-config.py");
-// Debian's cloud-init lives in the system Python, whatever python3 is first on PATH.
-const SYSTEM_PYTHON = "/usr/bin/python3";
-
-async function cloudInitSchema(file: string): Promise<{ ok: boolean; output: string }> {
-  try {
-    const { stdout, stderr } = await run("cloud-init", ["schema", "-c", file]);
-    return { ok: true, output: stdout + stderr };
-  } catch (error) {
-    const e = error as { stdout?: string; stderr?: string };
-    return { ok: false, output: `${e.stdout ?? ""}${e.stderr ?? ""}` };
-  }
-}
-
-async function validateNetworkConfig(files: string[]): Promise<{ ok: boolean; output: string }> {
-  try {
-    const { stdout } = await run(SYSTEM_PYTHON, [NETWORK_VALIDATOR, ...files]);
-    return { ok: true, output: stdout };
-  } catch (error) {
-    return { ok: false, output: String((error as { stdout?: string }).stdout) };
-  }
-}
 
 const SPECS = [
   join(REPO, "profiles", "examples", "three-vms.yaml"),
