@@ -7,6 +7,7 @@ import { SYSTEMD_LAYOUT } from "../etcd/layout.js";
 import type { PkiReport } from "../pki/types.js";
 import { CHANGE_KINDS, KIND_WORDS, NETWORK_CONFIG_ARTIFACT, RESTARTS_ETCD, fileKind, runningMemberStep, type ChangeKind } from "./change-kinds.js";
 import type { BuildState, MemberState } from "./types.js";
+import { wrapText } from "../text-wrap.js";
 
 export type HostChange = "new" | "changed" | "removed" | "unchanged";
 
@@ -136,14 +137,16 @@ export function planChangesAnything(plan: ChangePlan): boolean {
 }
 
 const INDENT = " ".repeat(14);
+/** The plan is read in terminals: long reasons and steps fold under their start. */
+const WIDTH = 80;
 
 export function formatChangePlan(plan: ChangePlan): string {
   const lines = [`Cluster ${plan.cluster}:`];
   for (const h of plan.hosts) {
-    lines.push(`  ${h.change.padEnd(9)} ${h.host}${h.reasons.length > 0 ? ` (${h.reasons.join(", ")})` : ""}`);
+    lines.push(...wrapText(`${h.host}${h.reasons.length > 0 ? ` (${h.reasons.join(", ")})` : ""}`, WIDTH, `  ${h.change.padEnd(9)} `, INDENT));
     if (h.change !== "unchanged") for (const path of h.artifacts) lines.push(`${INDENT}${h.change === "removed" ? "delete " : "write  "} ${path}`);
     for (const file of h.files ?? []) lines.push(`${INDENT}${file.change.padEnd(8)} ${file.path} (${KIND_WORDS[file.kind]})`);
-    for (const step of h.clusterSteps) lines.push(`${INDENT}then: ${step}`);
+    for (const step of h.clusterSteps) lines.push(...wrapText(step, WIDTH, `${INDENT}then: `, `${INDENT}      `));
   }
   return lines.join("\n");
 }

@@ -51,8 +51,9 @@ function lineEdits(a: string[], b: string[]): Edit[] {
     let j = 0;
     while (i < midA.length || j < midB.length) {
       if (i < midA.length && j < midB.length && midA[i] === midB[j]) middle.push({ op: " ", line: midA[i++] ?? "" }), j++;
-      else if (j < midB.length && (i >= midA.length || (lcs[i * width + j + 1] ?? 0) >= (lcs[(i + 1) * width + j] ?? 0))) middle.push({ op: "+", line: midB[j++] ?? "" });
-      else middle.push({ op: "-", line: midA[i++] ?? "" });
+      // Deletions before insertions, as diff -u shows a replaced line.
+      else if (i < midA.length && (j >= midB.length || (lcs[(i + 1) * width + j] ?? 0) >= (lcs[i * width + j + 1] ?? 0))) middle.push({ op: "-", line: midA[i++] ?? "" });
+      else middle.push({ op: "+", line: midB[j++] ?? "" });
     }
   }
   return [...same(a.slice(0, head)), ...middle, ...same(a.slice(a.length - tail))];
@@ -97,7 +98,8 @@ export function unifiedHunks(before: string, after: string): string[] {
  * "--- a/PATH" / "+++ b/PATH" like git's; key material and binaries by their change only.
  */
 export function fileDiff(path: string, before: FileVersion | undefined, after: FileVersion | undefined): string[] {
-  const header = [`--- ${before ? `a${path}` : "/dev/null"}`, `+++ ${after ? `b${path}` : "/dev/null"}`];
+  const relative = path.replace(/^\/+/, "");
+  const header = [`--- ${before ? `a/${relative}` : "/dev/null"}`, `+++ ${after ? `b/${relative}` : "/dev/null"}`];
   if (holdsKey(before) || holdsKey(after)) return [...header, "(holds a private key: contents not shown)"];
   const [oldText, newText] = [before ? asText(before.content) : "", after ? asText(after.content) : ""];
   if (oldText === undefined || newText === undefined) return [...header, "(binary file: contents differ)"];
