@@ -128,6 +128,24 @@ describe("plan: what kind of change, and what a running member needs", () => {
     await build();
   });
 
+  test("an Alpine overlay: its planned files read back from the last overlay; bundled binaries unchanged, config changed", async () => {
+    const alpine = join(dir, "pi.yaml");
+    const write = (heartbeat: number) =>
+      writeFile(alpine, `apiVersion: etcdboot/v1alpha1\ncluster: {name: pi}\netcd: {version: "${release.version}", downloadUrl: "${server.baseUrl}"}\ntuning: {heartbeatIntervalMs: ${heartbeat}, electionTimeoutMs: 2000}\nhosts:\n  - {name: pi-1, address: 10.31.0.1, target: alpine-virt, storage: {tmpfs: true}}\n`);
+    await write(100);
+    assert.equal((await runAt(FIXED_NOW, ["build", alpine, ...dirs()])).code, 0);
+    await write(200);
+    const result = await runAt(FIXED_NOW, ["plan", alpine, ...dirs(), "--diff", "--json"]);
+    assert.equal(result.code, 0, result.err);
+    const planned = JSON.parse(result.out) as ChangePlan & { diffs: { host: string; lines: string[] }[] };
+    assert.deepEqual(planned.hosts.map(summary), [{ host: "pi-1", change: "changed", kinds: ["config"], restartEtcd: true }]);
+    assert.deepEqual(planned.hosts[0]?.files?.map((f) => f.path), ["/etc/etcd/conf.yml"]);
+    assert.deepEqual(planned.diffs.map((d) => d.host), ["pi-1"]);
+    const lines = planned.diffs[0]?.lines ?? [];
+    assert.deepEqual(lines.filter((l) => /^(---|\+\+\+) /.test(l)), ["--- a/etc/etcd/conf.yml", "+++ b/etc/etcd/conf.yml"], "only the changed file; the binaries are the same");
+    assert.deepEqual(lines.filter((l) => /^[-+]heartbeat/.test(l)), ["-heartbeat-interval: 100", "+heartbeat-interval: 200"]);
+  });
+
   test("certificates near expiry: a certificate copy, no restart, and the diff of a certificate but never of a key", async () => {
     const later = new Date(FIXED_NOW.getTime() + 50 * DAY);
     const planned = await planJson(later);
