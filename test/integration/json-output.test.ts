@@ -3,16 +3,22 @@
 // membership.test.ts; snapshot: backup.test.ts — where real clusters and mirrors run.)
 
 import assert from "node:assert/strict";
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { describe, test } from "node:test";
+import { describe, test, type TestContext } from "node:test";
 import { runCli, tempDir } from "../support.js";
+
+async function scratch(t: TestContext, prefix: string): Promise<string> {
+  const dir = await tempDir(prefix);
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
 
 const SPEC = "apiVersion: etcdboot/v1alpha1\ncluster: {name: shapes}\nhosts:\n  - {name: a, address: 10.40.0.1}\n  - {name: b, address: 10.40.0.2}\n  - {name: c, address: 10.40.0.3}\n";
 
 describe("--json shapes", () => {
-  test("build --json: what was written, issued and warned; a second build says unchanged", async () => {
-    const dir = await tempDir("json-build");
+  test("build --json: what was written, issued and warned; a second build says unchanged", async (t) => {
+    const dir = await scratch(t, "json-build");
     const spec = join(dir, "cluster.yaml");
     await writeFile(spec, SPEC);
     const args = ["build", spec, "--out", join(dir, "output"), "--pki", join(dir, "pki"), "--json"];
@@ -32,8 +38,8 @@ describe("--json shapes", () => {
     assert.deepEqual([again["kind"], again["changed"], again["caCreated"], again["issued"]], ["build", false, false, []]);
   });
 
-  test("build --check --json: every problem with file, line, column, field, message and fix; exit 2 when invalid", async () => {
-    const dir = await tempDir("json-check");
+  test("build --check --json: every problem with file, line, column, field, message and fix; exit 2 when invalid", async (t) => {
+    const dir = await scratch(t, "json-check");
     const spec = join(dir, "cluster.yaml");
     await writeFile(spec, SPEC.replace("10.40.0.2", "10.40.0.256").replace("name: c", "name: c, colour: blue"));
     const bad = await runCli(["build", spec, "--check", "--json"]);
@@ -63,8 +69,8 @@ describe("--json shapes", () => {
     assert.equal((JSON.parse(strict.out) as { valid: boolean }).valid, false);
   });
 
-  test("restore --json: the token, the bundles and the steps", async () => {
-    const dir = await tempDir("json-restore");
+  test("restore --json: the token, the bundles and the steps", async (t) => {
+    const dir = await scratch(t, "json-restore");
     const spec = join(dir, "cluster.yaml");
     await writeFile(spec, SPEC);
     const dirs = ["--out", join(dir, "output"), "--pki", join(dir, "pki")];

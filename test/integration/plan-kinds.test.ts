@@ -4,7 +4,7 @@
 // and never a key; --exit-code says whether anything would change.
 
 import assert from "node:assert/strict";
-import { writeFile } from "node:fs/promises";
+import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { main } from "../../src/cli/main.js";
@@ -66,7 +66,11 @@ describe("plan: what kind of change, and what a running member needs", () => {
     await writeSpec();
     await build();
   });
-  after(() => server?.close());
+  // The release copy and the cache are tens of MiB: the machine's /tmp is shared.
+  after(async () => {
+    await server?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
 
   test("nothing to change: every host unchanged, --exit-code 0", async () => {
     const planned = await planJson();

@@ -2,7 +2,7 @@
 // key material and binaries are reported by their change alone.
 
 import assert from "node:assert/strict";
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { runCommand } from "../harness/exec.js";
@@ -32,6 +32,7 @@ describe("plan --diff", () => {
   test("GNU patch applies every diff to the old text and gets the new one", async (t) => {
     if (!requirePrerequisites(t, { commands: ["patch"] })) return;
     const dir = await tempDir("file-diff");
+    t.after(() => rm(dir, { recursive: true, force: true }));
     const random = numbers(15);
     const base = Array.from({ length: 40 }, (_, i) => `line ${i % 7} of the file`);
     const cases: [string, string][] = [
