@@ -3,10 +3,14 @@
 
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { parseArgs, type ParseArgsConfig } from "node:util";
+import type { ParseArgsConfig } from "node:util";
 import { EXIT_FAILURE, EXIT_USAGE, UsageError, UserError } from "../errors.js";
 import { fileSystemFaultMessage } from "./file-system-fault.js";
-import { HELP } from "./help.js";
+import { HELP, MEMBER_HELP } from "./help.js";
+import { EC2_USER_DATA_LIMIT, buildJson, checkJson, membersJson, pinJson, planJson, renderJson, restoreJson, snapshotJson, type MemberChange } from "./json-output.js";
+import { CommandUsageError, parseCommandLine } from "./parse-options.js";
+import { didYouMean } from "./suggest.js";
+import { formatBytes } from "../human-size.js";
 import type { BuildReport } from "../ops/build.js";
 import type { ClusterSession } from "../ops/cluster.js";
 import { upToDateSummary, writeStamp, type BuildSummary } from "../ops/up-to-date.js";
@@ -18,9 +22,6 @@ import { progressReporter, silentProgress, type ProgressStream } from "../releas
 
 // Each command loads its own part of the pipeline when it runs (dynamic import): an up-to-date
 // build, --help and init start in a fraction of the time loading all of it takes.
-
-/** EC2 refuses user-data over 16 KiB (other clouds allow more): worth a warning, not an error. */
-const EC2_USER_DATA_LIMIT = 16 * 1024;
 
 export interface Io {
   out: (text: string) => void;
@@ -52,6 +53,7 @@ const buildOptions = {
   "replace-ca": { type: "boolean", default: false },
   check: { type: "boolean", default: false },
   strict: { type: "boolean", default: false },
+  json: { type: "boolean", default: false },
 } satisfies ParseArgsConfig["options"];
 
 function fetchSettings(values: { "cache-dir"?: string | undefined; offline: boolean; quiet: boolean }, io: Io): FetchOptions {
@@ -62,28 +64,17 @@ function fetchSettings(values: { "cache-dir"?: string | undefined; offline: bool
   };
 }
 
-function parse<T extends NonNullable<ParseArgsConfig["options"]>>(args: string[], options: T, maxPositionals: number) {
-  try {
-    const parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
-    if (parsed.positionals.length > maxPositionals) throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[maxPositionals])}`);
-    // Every other byte is legal in a Linux path (and is quoted wherever a path is written); NUL ends it.
-    const withNul = args.find((arg) => arg.includes("\0"));
-    if (withNul !== undefined) throw new UsageError(`${JSON.stringify(withNul)} holds a NUL byte, which no file name can: remove it`);
-    return parsed;
-  } catch (error) {
-    if (error instanceof UserError) throw error;
-    throw new UsageError((error as Error).message);
-  }
-}
-
 async function build(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(args, buildOptions, 1);
+  const { values, positionals } = parseCommandLine("build", args, buildOptions, 1);
   if (values.help) return (io.out(HELP.build), 0);
   const specFile = positionals[0] ?? "cluster.yaml";
+  if (values.check && values.json) return checkAsJson(specFile, values.strict, io);
+  // The JSON is the only thing on stdout: no progress bar around it.
+  if (values.json) values.quiet = true;
   const stampRequest = { specFile, outRoot: values.out, pkiRoot: values.pki, strict: values.strict };
   const stamped = !values.check && !values["replace-ca"];
   const upToDate = stamped ? await upToDateSummary(stampRequest, io.now()) : undefined;
-  if (upToDate) return (printBuild(io, upToDate, undefined, false), 0);
+  if (upToDate) return (values.json ? io.out(renderJson(buildJson(specFile, upToDate, undefined, false))) : printBuild(io, upToDate, undefined, false), 0);
 
   const { runBuild } = await import("../ops/build.js");
   const report = await runBuild({
@@ -104,8 +95,17 @@ async function build(args: string[], io: Io): Promise<number> {
     for (const warning of report.warnings) io.err(warning);
     return (io.out(`${specFile}: valid (${report.spec.hosts.length} hosts)`), 0);
   }
-  printBuild(io, summaryOf(report), report.pki, report.changed ?? false);
+  if (values.json) io.out(renderJson(buildJson(specFile, summaryOf(report), report.pki, report.changed ?? false)));
+  else printBuild(io, summaryOf(report), report.pki, report.changed ?? false);
   return 0;
+}
+
+/** build --check --json: the diagnostics as records; exit 2 when the spec is not valid. */
+async function checkAsJson(specFile: string, strict: boolean, io: Io): Promise<number> {
+  const { checkSpec } = await import("../ops/check.js");
+  const result = await checkSpec(specFile, strict);
+  io.out(renderJson(checkJson(specFile, result.valid, result.hosts, result.diagnostics)));
+  return result.valid ? 0 : EXIT_USAGE;
 }
 
 function summaryOf(report: BuildReport): BuildSummary {
@@ -119,32 +119,44 @@ function printBuild(io: Io, summary: BuildSummary, pki: PkiReport | undefined, c
   if (pki?.caCreated) io.out(`created CA in ${summary.pkiDir}`);
   for (const issued of pki?.issued ?? []) io.out(`issued ${issued.kind} certificate ${issued.name} (${issued.reason})`);
   for (const { host, file, bytes } of summary.hostArtifacts) {
-    const note = file === "user-data" && bytes > EC2_USER_DATA_LIMIT ? `  WARNING: over EC2's ${EC2_USER_DATA_LIMIT} byte limit` : "";
-    io.out(`${host}: ${file} ${bytes} bytes${note}`);
+    const note = file === "user-data" && bytes > EC2_USER_DATA_LIMIT ? `  WARNING: over EC2's ${formatBytes(EC2_USER_DATA_LIMIT)} limit` : "";
+    io.out(`${host}: ${file} ${formatBytes(bytes)}${note}`);
   }
   io.out(changed ? `wrote ${summary.outputDir}` : `${summary.outputDir} is up to date`);
 }
 
 async function pin(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(args, fetchOptions, 1);
+  const { values, positionals } = parseCommandLine("pin", args, { ...fetchOptions, json: { type: "boolean", default: false } }, 1);
   if (values.help) return (io.out(HELP.pin), 0);
+  if (values.json) values.quiet = true;
   const { runPin } = await import("../ops/pin.js"); // loads the HTTP client: only pin and build with bundled releases need it
   const report = await runPin({ specFile: positionals[0] ?? "cluster.yaml", fetch: fetchSettings(values, io) });
+  if (values.json) return (io.out(renderJson(pinJson(report.lockPath, report.changed, report.releases, report.verified))), 0);
   report.releases.forEach((release, i) => io.out(`etcd ${release.version} ${release.arch}: sha256 ${release.sha256} (${report.verified[i]})`));
   io.out(report.changed ? `wrote ${report.lockPath}` : `${report.lockPath} is up to date`);
   return 0;
 }
 
+const planOptions = {
+  ...fetchOptions,
+  out: { type: "string", default: "output" },
+  pki: { type: "string", default: "pki" },
+  json: { type: "boolean", default: false },
+  diff: { type: "boolean", default: false },
+  "exit-code": { type: "boolean", default: false },
+} satisfies ParseArgsConfig["options"];
+
 async function plan(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(args, { ...fetchOptions, out: { type: "string", default: "output" }, pki: { type: "string", default: "pki" }, json: { type: "boolean", default: false } }, 1);
+  const { values, positionals } = parseCommandLine("plan", args, planOptions, 1);
   if (values.help) return (io.out(HELP.plan), 0);
+  if (values.json) values.quiet = true;
   const specFile = positionals[0] ?? "cluster.yaml";
-  const [{ runBuild }, { assembleChangePlan, formatChangePlan }] = await Promise.all([import("../ops/build.js"), import("../state/change-plan.js")]);
-  const report = await runBuild({ specFile, outRoot: values.out, pkiRoot: values.pki, replaceCa: false, check: false, strict: false, now: io.now(), fetch: fetchSettings(values, io), dryRun: true });
-  if (!report.state) throw new Error("a dry-run build returned no state");
-  const changes = assembleChangePlan(report.previousState, report.state, report.pki, specFile);
-  io.out(values.json ? JSON.stringify(changes, null, 2) : formatChangePlan(changes));
-  return 0;
+  const [{ runPlan }, { formatChangePlan, planChangesAnything }] = await Promise.all([import("../ops/plan.js"), import("../state/change-plan.js")]);
+  const { changes, diffs } = await runPlan({ specFile, outRoot: values.out, pkiRoot: values.pki, now: io.now(), fetch: fetchSettings(values, io), diff: values.diff });
+  if (values.json) io.out(renderJson({ ...planJson(changes), ...(values.diff ? { diffs } : {}) }));
+  else io.out([formatChangePlan(changes), ...diffs.flatMap((d) => [``, `diff for ${d.host}:`, ...d.lines])].join("\n"));
+  // git diff's convention: 1 when there are differences (errors exit 1 or 2 as usual, with a message on stderr).
+  return values["exit-code"] && planChangesAnything(changes) ? EXIT_FAILURE : 0;
 }
 
 const clusterOptions = {
@@ -167,7 +179,7 @@ async function withCluster<T>(specFile: string, pkiRoot: string, act: (session: 
 }
 
 async function status(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(args, clusterOptions, 1);
+  const { values, positionals } = parseCommandLine("status", args, clusterOptions, 1);
   if (values.help) return (io.out(HELP.status), 0);
   const { formatStatusTable, statusRows, surveyCluster } = await clusterOps();
   const rows = await withCluster(positionals[0] ?? "cluster.yaml", values.pki, async (session) => statusRows(await surveyCluster(session)));
@@ -186,54 +198,72 @@ function waitSeconds(text: string): number {
   return seconds;
 }
 
+type MemberAction = (typeof MEMBER_ACTIONS)[number];
+
 async function members(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(args, { ...clusterOptions, force: { type: "boolean", default: false } }, 3);
+  const { values, positionals } = parseCommandLine("members", args, { ...clusterOptions, force: { type: "boolean", default: false } }, 3);
   const [action, host, specArg] = positionals;
-  if (values.help || action === undefined) return (io.out(HELP.members), values.help ? 0 : EXIT_USAGE);
-  if (!MEMBER_ACTIONS.includes(action as (typeof MEMBER_ACTIONS)[number])) throw new UsageError(`unknown members action ${JSON.stringify(action)}: use ${MEMBER_ACTIONS.join(", ")}`);
-  if (host === undefined) throw new UsageError(`members ${action} needs a HOST (etcdboot members --help)`);
-  if (values.force && action !== "remove") throw new UsageError("--force applies only to members remove");
+  if (action === undefined) return (io.out(HELP.members), values.help ? 0 : EXIT_USAGE);
+  if (!MEMBER_ACTIONS.includes(action as MemberAction))
+    throw new CommandUsageError("members", `unknown action ${JSON.stringify(action)}${didYouMean(action, MEMBER_ACTIONS)}: use ${MEMBER_ACTIONS.join(", ")} (etcdboot members --help)`);
+  const command = `members ${action}`;
+  if (values.help) return (io.out(MEMBER_HELP[action as MemberAction]), 0);
+  if (host === undefined) throw new CommandUsageError(command, `needs a HOST (etcdboot ${command} --help)`);
+  if (values.force && action !== "remove") throw new CommandUsageError(command, "--force applies only to members remove");
   const waitMs = waitSeconds(values.wait) * 1000;
   const specFile = specArg ?? "cluster.yaml";
   const [{ addMember, promoteMember, removeMember, updateMember }, { hexMemberId }] = await Promise.all([clusterOps(), import("../cluster/client.js")]);
-  return withCluster(specFile, values.pki, async (session) => {
+  const change = await withCluster(specFile, values.pki, async (session): Promise<MemberChange> => {
     switch (action) {
       case "add": {
         const added = await addMember(session, host);
-        io.out(`added ${host} (${added.peerUrl}) as learner ${hexMemberId(added.id)}: now boot it, then run etcdboot members promote ${host} ${specFile}`);
-        return 0;
+        const next = `boot ${host}, then run etcdboot members promote ${host} ${specFile}`;
+        return { action, host, memberId: hexMemberId(added.id), peerUrlsBefore: [], peerUrlsAfter: [added.peerUrl], next };
       }
       case "promote":
         await promoteMember(session, host, waitMs);
-        io.out(`${host} is a voting member`);
-        return 0;
+        return { action, host, memberId: null, peerUrlsBefore: [], peerUrlsAfter: [], next: "" };
       case "remove": {
         const id = await removeMember(session, host, { force: values.force });
-        io.out(`removed ${host} (${hexMemberId(id)}): shut it down, drop it from the spec and run etcdboot build`);
-        return 0;
+        return { action, host, memberId: hexMemberId(id), peerUrlsBefore: [], peerUrlsAfter: [], next: `shut ${host} down, drop it from the spec and run etcdboot build` };
       }
       default: {
         const updated = await updateMember(session, host);
-        io.out(`${host}: peer URL ${updated.from.join(",")} → ${updated.to}: now restart it at its new address with its new artifacts`);
-        return 0;
+        return { action: "update", host, memberId: null, peerUrlsBefore: updated.from, peerUrlsAfter: [updated.to], next: "restart it at its new address with its new artifacts" };
       }
     }
   });
+  io.out(values.json ? renderJson(membersJson(change)) : memberChangeText(change));
+  return 0;
+}
+
+function memberChangeText(change: MemberChange): string {
+  switch (change.action) {
+    case "add":
+      return `added ${change.host} (${change.peerUrlsAfter.join(",")}) as learner ${change.memberId}: now ${change.next}`;
+    case "promote":
+      return `${change.host} is a voting member`;
+    case "remove":
+      return `removed ${change.host} (${change.memberId}): ${change.next}`;
+    case "update":
+      return `${change.host}: peer URL ${change.peerUrlsBefore.join(",")} → ${change.peerUrlsAfter.join(",")}: now ${change.next}`;
+  }
 }
 
 async function snapshot(args: string[], io: Io): Promise<number> {
   const options = { pki: clusterOptions.pki, json: clusterOptions.json, help: clusterOptions.help, output: { type: "string", short: "o" }, member: { type: "string" }, quiet: { type: "boolean", default: false } } satisfies ParseArgsConfig["options"];
-  const { values, positionals } = parse(args, options, 2);
+  const { values, positionals } = parseCommandLine("snapshot", args, options, 2);
   const [action, specArg] = positionals;
   if (values.help || action === undefined) return (io.out(HELP.snapshot), values.help ? 0 : EXIT_USAGE);
-  if (action !== "save") throw new UsageError(`unknown snapshot action ${JSON.stringify(action)}: use save (etcdboot snapshot --help)`);
+  if (action !== "save") throw new CommandUsageError("snapshot", `unknown action ${JSON.stringify(action)}${didYouMean(action, ["save"])}: use save (etcdboot snapshot --help)`);
+  if (values.json) values.quiet = true;
   const { saveSnapshot } = await import("../ops/snapshot.js");
   const progress = io.progress ? progressReporter({ stream: io.progress, quiet: values.quiet }) : silentProgress;
   const request = { now: io.now(), progress, ...(values.output !== undefined ? { output: values.output } : {}), ...(values.member !== undefined ? { member: values.member } : {}) };
   const report = await withCluster(specArg ?? "cluster.yaml", values.pki, (session) => saveSnapshot(session, request));
   const { facts } = report;
-  io.out(values.json ? JSON.stringify({ file: report.file, ...facts }, null, 2) : [
-    `wrote ${report.file} (${facts.size} bytes, sha256 ${facts.sha256})`,
+  io.out(values.json ? renderJson(snapshotJson(report.file, report.factsFile, facts)) : [
+    `wrote ${report.file} (${formatBytes(facts.size)}, sha256 ${facts.sha256})`,
     `  from ${facts.member} (${facts.endpoint}), etcd ${facts.etcdVersion}, cluster ID ${facts.clusterId}, revision ${facts.revision}`,
     `  its SHA-256 as etcd appended it checks; facts in ${report.factsFile}`,
   ].join("\n"));
@@ -246,21 +276,23 @@ async function restore(args: string[], io: Io): Promise<number> {
     pki: { type: "string", default: "pki" },
     "skip-hash-check": { type: "boolean", default: false },
     force: { type: "boolean", default: false },
+    json: { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   } satisfies ParseArgsConfig["options"];
-  const { values, positionals } = parse(args, options, 2);
+  const { values, positionals } = parseCommandLine("restore", args, options, 2);
   const [snapshotFile, specArg] = positionals;
   if (values.help || snapshotFile === undefined) return (io.out(HELP.restore), values.help ? 0 : EXIT_USAGE);
   const specFile = specArg ?? "cluster.yaml";
   const { runRestore } = await import("../ops/restore.js");
   const report = await runRestore({ snapshotFile, specFile, outRoot: values.out, pkiRoot: values.pki, skipHashCheck: values["skip-hash-check"], force: values.force, now: io.now() });
+  if (values.json) return (io.out(renderJson(restoreJson(snapshotFile, report.sha256, report.outputDir, report.plan))), 0);
   io.out(`Restore of cluster from ${snapshotFile} (sha256 ${report.sha256}) into a new logical cluster, token ${report.plan.token} (recorded in state.json):`);
   report.plan.steps.forEach((step, i) => io.out(`  ${i + 1}. ${step}`));
   return 0;
 }
 
 async function certs(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(args, { pki: { type: "string", default: "pki" }, json: { type: "boolean", default: false }, help: { type: "boolean", short: "h", default: false } }, 1);
+  const { values, positionals } = parseCommandLine("certs", args, { pki: { type: "string", default: "pki" }, json: { type: "boolean", default: false }, help: { type: "boolean", short: "h", default: false } }, 1);
   if (values.help) return (io.out(HELP.certs), 0);
   const { formatCertificates, listCertificates } = await import("../ops/certs.js");
   const lines = await listCertificates(positionals[0] ?? "cluster.yaml", values.pki, io.now());
@@ -269,7 +301,7 @@ async function certs(args: string[], io: Io): Promise<number> {
 }
 
 async function init(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(args, { help: { type: "boolean", short: "h", default: false } }, 1);
+  const { values, positionals } = parseCommandLine("init", args, { help: { type: "boolean", short: "h", default: false } }, 1);
   if (values.help) return (io.out(HELP.init), 0);
   const file = positionals[0] ?? "cluster.yaml";
   const { writeStarterSpec } = await import("../ops/init.js");
@@ -286,7 +318,7 @@ async function version(io: Io): Promise<number> {
 }
 
 async function schema(args: string[], io: Io): Promise<number> {
-  const { values } = parse(args, { help: { type: "boolean", short: "h", default: false } }, 0);
+  const { values } = parseCommandLine("schema", args, { help: { type: "boolean", short: "h", default: false } }, 0);
   if (values.help) return (io.out(HELP.schema), 0);
   const { specSchemaText } = await import("../ops/schema.js");
   io.out((await specSchemaText()).trimEnd());
@@ -294,7 +326,7 @@ async function schema(args: string[], io: Io): Promise<number> {
 }
 
 async function completion(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(args, { help: { type: "boolean", short: "h", default: false } }, 1);
+  const { values, positionals } = parseCommandLine("completion", args, { help: { type: "boolean", short: "h", default: false } }, 1);
   const [shell] = positionals;
   if (values.help || shell === undefined) return (io.out(HELP.completion), values.help ? 0 : EXIT_USAGE);
   const [{ completionScript, SHELLS }, { commandWords }] = await Promise.all([import("./completion.js"), import("./command-words.js")]);
@@ -310,6 +342,9 @@ async function completeHosts(args: string[], io: Io): Promise<number> {
   for (const name of await specHostNames(args[0] ?? "cluster.yaml")) io.out(name);
   return 0;
 }
+
+const COMMANDS = ["init", "build", "pin", "plan", "status", "members", "certs", "snapshot", "restore", "schema", "completion", "version"];
+const TOP_LEVEL_OPTIONS = ["--help", "--version"];
 
 export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
   const [command, ...rest] = argv;
@@ -350,11 +385,11 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         io.out(HELP.main);
         return 0;
       default:
-        throw new UsageError(`unknown command ${JSON.stringify(command)}: use one of init, build, pin, plan, status, members, certs, snapshot, restore, schema, completion, version (etcdboot --help)`);
+        throw new UsageError(`unknown command ${JSON.stringify(command)}${didYouMean(command, command.startsWith("-") ? TOP_LEVEL_OPTIONS : COMMANDS)}: use one of ${COMMANDS.join(", ")} (etcdboot --help)`);
     }
   } catch (error) {
     if (error instanceof UserError) {
-      io.err(`etcdboot: ${error.message}`);
+      io.err(`${error instanceof CommandUsageError ? `etcdboot ${error.command}` : "etcdboot"}: ${error.message}`);
       return error.exitCode;
     }
     const fault = fileSystemFaultMessage(error);

@@ -12,6 +12,7 @@ import { ensurePki } from "../pki/ensure-pki.js";
 import { assertFolderOrMissing } from "../pki/files.js";
 import { lockFolder } from "../pki/folder-lock.js";
 import type { PkiReport, PkiRequest } from "../pki/types.js";
+import type { HostPlan } from "../plan/types.js";
 import { archsDownloadedAtBoot, archsToBundle, planCluster, type ReleaseBinaries } from "../plan/plan-host.js";
 import { releaseArtifact } from "../etcd/release.js";
 import { extractBinaries } from "../release/extract.js";
@@ -63,6 +64,8 @@ export interface BuildReport {
   state?: BuildState;
   /** When certificates are next due for renewal (a build from then on re-issues some). */
   renewBy?: Date;
+  /** Per host, the files planned for it (plan --diff compares them with the output's). */
+  plans?: HostPlan[];
 }
 
 export async function loadValidSpec(specFile: string, strict: boolean): Promise<{ spec: Spec; warnings: string[] }> {
@@ -78,7 +81,7 @@ export async function loadValidSpec(specFile: string, strict: boolean): Promise<
 }
 
 /** The spec with the lock's checksums applied, and a warning per arch that hosts download unpinned at boot. */
-async function pinToLock(specFile: string, spec: Spec, strict: boolean): Promise<{ spec: Spec; warnings: string[] }> {
+export async function pinToLock(specFile: string, spec: Spec, strict: boolean): Promise<{ spec: Spec; warnings: string[] }> {
   const lockPath = lockPathFor(specFile);
   const pinned = applyLock(spec, await readLock(lockPath), lockPath);
   const downloadedAtBoot = archsDownloadedAtBoot(spec);
@@ -160,8 +163,9 @@ async function buildLocked(options: BuildOptions, spec: Spec, warnings: string[]
 
   const releases = await releaseBinaries(spec, options.fetch);
   const bootstraps = assembleBootstraps(spec, previousState);
-  const files = await encodeOutputTree(spec, planCluster(spec, { pki, bootstraps, releases }), pki, pkiDir);
-  const state = assembleState(spec, { bootstraps, certificates, retired, files, revocationListSha256: sha256Hex(revocationList.der) }, previousState);
+  const plans = planCluster(spec, { pki, bootstraps, releases });
+  const files = await encodeOutputTree(spec, plans, pki, pkiDir);
+  const state = assembleState(spec, { bootstraps, certificates, retired, files, plans, revocationListSha256: sha256Hex(revocationList.der) }, previousState);
   let changed = false;
   if (!options.dryRun) {
     if (!keptCrl?.equals(revocationList.der)) await writeFileAtomic(keptCrlWrite(pkiDir, revocationList.pem));
@@ -171,7 +175,7 @@ async function buildLocked(options: BuildOptions, spec: Spec, warnings: string[]
   const hostArtifacts = files
     .filter((f) => f.path.endsWith("/user-data") || f.path.endsWith(".apkovl.tar.gz"))
     .map((f) => ({ host: f.path.split("/")[1] ?? f.path, file: f.path.split("/").pop() ?? f.path, bytes: Buffer.byteLength(f.content) }));
-  const built: BuildReport = { spec, warnings, outputDir, pkiDir, pki: report, changed, hostArtifacts, previousState, state, renewBy };
+  const built: BuildReport = { spec, warnings, outputDir, pkiDir, pki: report, changed, hostArtifacts, previousState, state, renewBy, plans };
   if (!options.dryRun) await options.afterWrite?.(built);
   return built;
 }

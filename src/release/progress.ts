@@ -32,6 +32,21 @@ export function progressReporter(opts: { stream: ProgressStream; quiet: boolean 
 
 const REDRAW_INTERVAL_MS = 100;
 const BAR_WIDTH = 20;
+/** The fewest characters of a file name a live line keeps (before the bar is dropped). */
+const MIN_NAME = 12;
+
+/**
+ * name + tail in fewer than `columns` characters (a full-width line wraps on some terminals and
+ * breaks the cursor arithmetic): the name loses its middle first ("etcd-v3.6…amd64.tar.gz").
+ */
+function fitName(name: string, tail: string, columns: number | undefined): string {
+  const room = columns === undefined ? Infinity : columns - 1 - tail.length;
+  if (name.length <= room) return name + tail;
+  if (room < MIN_NAME) return `${name}${tail}`.slice(0, Math.max(0, (columns ?? 1) - 1));
+  const keep = room - 1;
+  const head = Math.ceil(keep / 2);
+  return `${name.slice(0, head)}…${name.slice(name.length - (keep - head))}${tail}`;
+}
 
 /** What a task has done so far, and the words for it. */
 class Transfer {
@@ -65,14 +80,20 @@ class Transfer {
     return `${this.file} ${formatBytes(this.bytes)} in ${this.seconds().toFixed(1)} s (${formatBytes(this.bytesPerSecond())}/s)${suffix}`;
   }
 
-  /** "etcd-….tar.gz [=======>      ] 12.0 MiB / 22.1 MiB  8.4 MiB/s  ETA 2 s" */
-  liveLine(): string {
+  /**
+   * "etcd-….tar.gz [=======>      ] 12.0 MiB / 22.1 MiB  8.4 MiB/s  ETA 2 s", in fewer than
+   * `columns` characters: the file name is shortened first, then the bar goes; speed and ETA stay.
+   */
+  liveLine(columns?: number): string {
     const rate = this.bytesPerSecond();
     const speed = `${formatBytes(rate)}/s`;
-    if (this.totalBytes === undefined || this.totalBytes === 0) return `${this.file} ${formatBytes(this.bytes)}  ${speed}`;
+    if (this.totalBytes === undefined || this.totalBytes === 0) return fitName(this.file, ` ${formatBytes(this.bytes)}  ${speed}`, columns);
     const fraction = Math.min(1, this.bytes / this.totalBytes);
     const eta = rate > 0 ? `ETA ${formatSeconds((this.totalBytes - this.bytes) / rate)}` : "ETA ?";
-    return `${this.file} ${bar(fraction)} ${formatBytes(this.bytes)} / ${formatBytes(this.totalBytes)}  ${speed}  ${eta}`;
+    const figures = `${formatBytes(this.bytes)} / ${formatBytes(this.totalBytes)}  ${speed}  ${eta}`;
+    const withBar = ` ${bar(fraction)} ${figures}`;
+    const room = columns === undefined ? Infinity : columns - 1;
+    return withBar.length + MIN_NAME <= room ? fitName(this.file, withBar, columns) : fitName(this.file, ` ${figures}`, columns);
   }
 }
 
@@ -126,7 +147,7 @@ class LiveProgress implements ProgressReporter {
     if (!force && now - this.lastDrawAt < REDRAW_INTERVAL_MS) return;
     this.lastDrawAt = now;
     const up = this.linesOnScreen > 0 ? `\x1b[${this.linesOnScreen}A` : "";
-    const lines = this.transfers.map((t) => `\r\x1b[2K${this.fit(t.finalLine ?? t.liveLine())}\n`);
+    const lines = this.transfers.map((t) => `\r\x1b[2K${this.fit(t.finalLine ?? t.liveLine(this.stream.columns))}\n`);
     this.stream.write(up + lines.join(""));
     this.linesOnScreen = this.transfers.length;
   }

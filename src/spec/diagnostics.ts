@@ -102,9 +102,44 @@ function shortenQuotedValues(message: string): string {
   return message.replace(/"(?:[^"\\]|\\.)*"/g, (quoted) => (quoted.length > 80 ? `${quoted.slice(0, 60)}…" (${quoted.length} characters)` : quoted));
 }
 
+function positionOf(source: SourceText, d: Diagnostic): { line: number; col: number } {
+  return linePosition(source, d.offset ?? offsetOf(source.document, d.path, d.atKey ?? false));
+}
+
+/** A problem as editors and CI annotations take it (etcdboot build --check --json). */
+export interface DiagnosticRecord {
+  severity: "error" | "warning";
+  file: string;
+  /** 1-based; null when the problem has no place in the spec's text. */
+  line: number | null;
+  column: number | null;
+  /** The field's path, e.g. hosts[2].address; "(top level)" for the spec as a whole. */
+  field: string;
+  /** What is wrong. */
+  message: string;
+  /** How to fix it, when the message says so (the clause after its first ": " outside quotes). */
+  fix: string | null;
+}
+
+/** "X is not a size: write bytes…" → ["X is not a size", "write bytes…"]; quoted text is never split. */
+export function splitFix(message: string): { message: string; fix: string | null } {
+  const quotedOrSeparator = /"(?:[^"\\]|\\.)*"|: /g;
+  for (const match of message.matchAll(quotedOrSeparator)) {
+    if (match[0] !== ": ") continue;
+    const fix = message.slice(match.index + 2).trim();
+    if (fix === "") break;
+    return { message: message.slice(0, match.index), fix };
+  }
+  return { message, fix: null };
+}
+
+export function diagnosticRecord(source: SourceText, d: Diagnostic): DiagnosticRecord {
+  const { line, col } = positionOf(source, d);
+  return { severity: d.severity, file: source.file, line, column: col, field: formatPath(d.path), ...splitFix(shortenQuotedValues(d.message)) };
+}
+
 export function formatDiagnostic(source: SourceText, d: Diagnostic): string {
-  const offset = d.offset ?? offsetOf(source.document, d.path, d.atKey ?? false);
-  const { line, col } = linePosition(source, offset);
+  const { line, col } = positionOf(source, d);
   const lineStart = source.lineStarts[line - 1] ?? 0;
   const next = source.lineStarts[line];
   let lineEnd = next === undefined ? source.text.length : next - 1;

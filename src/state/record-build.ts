@@ -3,13 +3,30 @@
 import { clientUrl, peerUrl } from "../etcd/config.js";
 import type { OutputFile } from "../encoders/output-tree.js";
 import { certificateSummary } from "../pki/certificates.js";
+import type { HostPlan } from "../plan/types.js";
 import type { IssuedPki } from "../pki/types.js";
+import { sha256Hex } from "../release/hash.js";
 import type { Spec } from "../spec/types.js";
 import type { Bootstrap, BuildState, CertificateRecord, RetiredCertificate } from "./types.js";
 
 export function certificateInfo(certPem: string): CertificateRecord {
   const certificate = certificateSummary(certPem);
   return { serial: certificate.serial, notAfter: certificate.notAfter.toISOString() };
+}
+
+/** Bundled binaries are one buffer shared by every host of an arch: hashed once, not per host. */
+const binaryHashes = new WeakMap<Uint8Array, string>();
+
+function contentHash(content: string | Uint8Array): string {
+  if (typeof content === "string") return sha256Hex(content);
+  let hash = binaryHashes.get(content);
+  if (hash === undefined) binaryHashes.set(content, (hash = sha256Hex(content)));
+  return hash;
+}
+
+/** Path on the host → SHA-256 of each planned file. */
+export function plannedFileHashes(plan: HostPlan): Record<string, string> {
+  return Object.fromEntries(plan.files.map((file) => [file.path, contentHash(file.content)]));
 }
 
 /** The serial and end of every certificate the build hands out, read once. */
@@ -48,6 +65,8 @@ export interface BuildRecord {
   certificates: HandedOut;
   retired: RetiredCertificate[];
   files: OutputFile[];
+  /** Every host's plan: its files' hashes let plan name what changed inside the artifacts. */
+  plans: HostPlan[];
   /** Of the CRL's DER, as hosts get it. */
   revocationListSha256: string;
 }
@@ -61,11 +80,13 @@ export function assembleState(spec: Spec, record: BuildRecord, previous: BuildSt
     artifacts[file.path] = file.sha256;
     artifactsByHost.set(host, artifacts);
   }
+  const plansByHost = new Map(record.plans.map((p) => [p.host.name, p]));
   const members = spec.hosts.map((host) => {
     const bootstrap = record.bootstraps.get(host.name);
     const certificate = record.certificates.hosts.get(host.name);
     if (!bootstrap || !certificate) throw new Error(`host ${host.name} has no bootstrap or certificate`);
     const artifacts = artifactsByHost.get(host.name) ?? {};
+    const plan = plansByHost.get(host.name);
     return {
       name: host.name,
       address: host.address,
@@ -75,6 +96,7 @@ export function assembleState(spec: Spec, record: BuildRecord, previous: BuildSt
       bootstrap,
       certificate,
       artifacts,
+      ...(plan ? { files: plannedFileHashes(plan) } : {}),
     };
   });
   const clients = [...record.certificates.clients].map(([name, certificate]) => ({ name, certificate }));

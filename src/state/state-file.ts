@@ -24,6 +24,7 @@ const stateSchema = z.object({
       bootstrap: z.number().int().nonnegative(),
       certificate,
       artifacts: z.record(z.string(), z.string()),
+      files: z.record(z.string(), z.string()).optional(),
     }),
   ),
   clients: z.array(z.object({ name: z.string(), certificate })).optional(),

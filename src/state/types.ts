@@ -24,6 +24,11 @@ export interface MemberState {
   certificate: CertificateRecord;
   /** Output path (relative to the cluster's output folder) → SHA-256. */
   artifacts: Record<string, string>;
+  /**
+   * Path on the host → SHA-256 of each planned file inside the artifacts (user-data, overlay):
+   * plan compares these to say what kind of change a host gets. Absent in older state files.
+   */
+  files?: Record<string, string>;
 }
 
 export interface CertificateRecord {

@@ -112,6 +112,8 @@ describe("snapshot save and restore on a running cluster", { timeout: 600_000 },
     const result = await cli("etcd-1", ["snapshot", "save", "-o", snapshots(), "--json"]);
     assert.equal(result.code, 0, result.stderr);
     saved = JSON.parse(result.stdout) as Facts;
+    assert.deepEqual(Object.keys(saved).slice(0, 4), ["kind", "version", "file", "factsFile"], "the versioned shape (README)");
+    assert.equal((saved as Facts & { kind: string }).kind, "snapshot");
     assert.match(saved.file, new RegExp(`^${snapshots()}/vault-\\d{8}T\\d{4}Z-r${saved.revision}\\.db$`));
     assert.equal((await stat(saved.file)).mode & 0o777, 0o600, "a snapshot holds every key: 0600");
     assert.deepEqual((await readdir(snapshots())).sort(), [`${saved.file.split("/").pop()}`, `${saved.file.split("/").pop()}.json`], "no temporary file left");

@@ -58,8 +58,9 @@ describe("etcdboot build", () => {
         assert.equal(content.includes(ownKey.split("\n")[1] ?? "-"), path === `hosts/${host}/user-data`, `${host}'s key in ${path}?`);
     }
     assert.equal((await stat(join(pki, "lab", "ca.key"))).mode & 0o777, 0o600);
-    assert.match(result.out, /etcd-1: user-data \d+ bytes/);
-    for (const match of result.out.matchAll(/user-data (\d+) bytes/g)) assert.ok(Number(match[1]) <= 16 * 1024, "fits EC2's 16 KiB");
+    assert.match(result.out, /etcd-1: user-data \d+\.\d KiB$/m, "sizes as people read them");
+    for (const path of ["etcd-1", "etcd-2", "etcd-3"].map((host) => join(out, "lab", "hosts", host, "user-data")))
+      assert.ok((await stat(path)).size <= 16 * 1024, `${path} fits EC2's 16 KiB`);
   });
 
   test("a rebuild of the same spec with the same PKI changes no byte and writes nothing", async () => {

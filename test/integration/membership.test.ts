@@ -19,6 +19,7 @@ import { requirePrerequisites } from "../harness/prerequisites.js";
 import { installedEtcdVersion, makeUpstreamRelease } from "../harness/release.js";
 import { startUnit, type RunningService } from "../harness/service.js";
 import { REPO, runCli, tempDir } from "../support.js";
+import type { MemberChange } from "../../src/cli/json-output.js";
 import { BOOT_PREREQUISITES, bootCloudInitHost, etcdctl, provisionCloudInitHost, waitForHealthyCluster } from "./support/boot.js";
 
 interface SpecHost {
@@ -151,8 +152,11 @@ describe("membership changes on a running cluster", { timeout: 300_000 }, () => 
     assert.match(config, /initial-cluster-state: existing/);
     assert.match(config, /initial-cluster: etcd-1=https:\/\/10\.217\.0\.11:2380,etcd-2=.*,etcd-3=.*,etcd-4=https:\/\/10\.217\.0\.14:2380/);
 
-    const added = await cli("etcd-1", ["members", "add", "etcd-4"]);
+    const added = await cli("etcd-1", ["members", "add", "etcd-4", "--json"]);
     assert.equal(added.code, 0, added.stderr);
+    const addition = JSON.parse(added.stdout) as MemberChange & { kind: string; version: number };
+    assert.deepEqual({ ...addition, memberId: "" }, { kind: "members", version: 1, action: "add", host: "etcd-4", memberId: "", peerUrlsBefore: [], peerUrlsAfter: ["https://10.217.0.14:2380"], next: `boot etcd-4, then run etcdboot members promote etcd-4 ${spec()}` });
+    assert.match(addition.memberId ?? "", /^[0-9a-f]{1,16}$/, "the learner's ID in hex");
     const again = await cli("etcd-1", ["members", "add", "etcd-4"]);
     assert.equal(again.code, 1, "a second add is refused");
     assert.match(again.stderr, /refused: etcd-4 .* is already a member/);
@@ -161,8 +165,9 @@ describe("membership changes on a running cluster", { timeout: 300_000 }, () => 
     assert.match(removeWhilePending.stderr, /refused: a membership change is still pending/);
 
     running.set("etcd-4", await bootCloudInitHost(network, outputDir(), "etcd-4", join(dir, "hosts")));
-    const promoted = await cli("etcd-1", ["members", "promote", "etcd-4", "--wait", "90"]);
+    const promoted = await cli("etcd-1", ["members", "promote", "etcd-4", "--wait", "90", "--json"]);
     assert.equal(promoted.code, 0, promoted.stderr);
+    assert.deepEqual(JSON.parse(promoted.stdout), { kind: "members", version: 1, action: "promote", host: "etcd-4", memberId: null, peerUrlsBefore: [], peerUrlsAfter: [], next: "" });
     const rows = await healthy("etcd-4");
     assert.deepEqual(rows.map((r) => `${r.name}:${r.isLearner}:${r.healthy}`).sort(), ALL.map((h) => `${h.name}:false:true`));
     await assertKeysReadable("etcd-4", 3);
@@ -194,8 +199,11 @@ describe("membership changes on a running cluster", { timeout: 300_000 }, () => 
       assert.deepEqual([line.change, line.reasons], ["changed", ["revocation list"]], line.host);
       assert.match(line.clusterSteps.join("\n"), /^copy crl\.der to \/etc\/etcd\/pki\/crl\.der on /);
     }
-    const removed = await cli("etcd-1", ["members", "remove", "etcd-3"]);
+    const removed = await cli("etcd-1", ["members", "remove", "etcd-3", "--json"]);
     assert.equal(removed.code, 0, removed.stderr);
+    const removal = JSON.parse(removed.stdout) as MemberChange;
+    assert.deepEqual([removal.action, removal.host, removal.next], ["remove", "etcd-3", "shut etcd-3 down, drop it from the spec and run etcdboot build"]);
+    assert.match(removal.memberId ?? "", /^[0-9a-f]{1,16}$/);
     await stop("etcd-3");
     const before = await snapshot(ALL.map((h) => h.name));
     await build();
@@ -222,8 +230,10 @@ describe("membership changes on a running cluster", { timeout: 300_000 }, () => 
     await build();
     await assertPlanMatched(planned, before);
 
-    const updated = await cli("etcd-1", ["members", "update", "etcd-2"]);
+    const updated = await cli("etcd-1", ["members", "update", "etcd-2", "--json"]);
     assert.equal(updated.code, 0, updated.stderr);
+    const update = JSON.parse(updated.stdout) as MemberChange;
+    assert.deepEqual([update.action, update.peerUrlsBefore, update.peerUrlsAfter], ["update", ["https://10.217.0.12:2380"], ["https://10.217.0.22:2380"]]);
     await stop("etcd-2");
     const move = await network.run("etcd-2", ["sh", "-c", "ip addr del 10.217.0.12/24 dev eth0 && ip addr add 10.217.0.22/24 dev eth0 && ip -4 -o addr show dev eth0"]);
     assert.match(move.stdout, /10\.217\.0\.22\/24/, move.stderr);

@@ -90,7 +90,7 @@ describe("etcdboot pin and the lock file", () => {
     const requests = server.requests.length;
     const result = await run(["build", spec, "--out", join(dir, "folder-out"), "--pki", join(dir, "pki"), "--cache-dir", join(dir, "folder-cache"), "--quiet"]);
     assert.equal(result.code, 0, result.err);
-    assert.match(result.out, /a: a\.apkovl\.tar\.gz \d+ bytes/);
+    assert.match(result.out, /a: a\.apkovl\.tar\.gz \d+(\.\d)? (B|KiB|MiB)$/m);
     assert.equal(server.requests.length, requests, "no HTTP request");
   });
 

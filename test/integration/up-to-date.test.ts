@@ -37,7 +37,7 @@ describe("up-to-date builds", () => {
     const again = await runCli(args);
     assert.equal(again.code, 0, again.err);
     assert.deepEqual(await fileIdentities(dir), before);
-    const hostLines = (text: string) => text.split("\n").filter((line) => /^etcd-\d: user-data \d+ bytes$/.test(line));
+    const hostLines = (text: string) => text.split("\n").filter((line) => /^etcd-\d: user-data \d+\.\d KiB$/.test(line));
     assert.deepEqual(hostLines(again.out), hostLines(first.out));
     assert.equal(hostLines(again.out).length, 3);
     assert.match(again.out, /is up to date$/);

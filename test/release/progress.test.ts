@@ -60,3 +60,20 @@ test("formatBytes", () => {
   const cases: Array<[number, string]> = [[0, "0 B"], [1023, "1023 B"], [1024, "1.0 KiB"], [1536, "1.5 KiB"], [22.1 * MiB, "22.1 MiB"], [3 * 1024 * MiB, "3.0 GiB"]];
   for (const [bytes, text] of cases) assert.equal(formatBytes(bytes), text);
 });
+
+test("terminal of 80 columns (and narrower): the line fits, keeps speed and ETA, and shortens the file name", () => {
+  const longName = "etcd-v3.6.14-linux-amd64-from-a-mirror-with-a-long-name.tar.gz";
+  for (const columns of [80, 60, 45]) {
+    const stream = { ...recordingStream(true), columns };
+    const task = progressReporter({ stream, quiet: false }).start(longName, 22 * MiB);
+    task.advance(12 * MiB);
+    task.done();
+    const live = (stream.writes[0] ?? "").replace(/^\r\x1b\[2K/, "").replace(/\n$/, "");
+    assert.ok(live.length < columns, `${live.length} characters at ${columns} columns: ${live}`);
+    assert.match(live, /…/, "the name is shortened");
+    assert.match(live, /^etcd-v3/, "keeps the name's start");
+    assert.match(live, /\.tar\.gz /, "and its end");
+    assert.match(live, / 0 B \/ 22\.0 MiB {2}0 B\/s {2}ETA \?$/, "sizes, speed and ETA");
+    assert.equal(/\[[ =>]+\]/.test(live), columns === 80, "the bar goes only when even a short name leaves no room for it");
+  }
+});

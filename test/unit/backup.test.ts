@@ -201,8 +201,8 @@ describe("snapshot and restore commands: bad input is a clear error, never an in
     await writeFile(hostile, `${HEADER}backup: {dir: "/var/x\\nExecStart=/bin/sh", schedule: "daily; reboot"}\n${VMS}`);
     const cases: { argv: string[]; code: number; says: RegExp }[] = [
       { argv: ["snapshot"], code: 2, says: /Usage: etcdboot snapshot save/ },
-      { argv: ["snapshot", "load", spec], code: 2, says: /unknown snapshot action "load": use save/ },
-      { argv: ["snapshot", "save", spec, "--wait", "3"], code: 2, says: /Unknown option '--wait'/ },
+      { argv: ["snapshot", "load", spec], code: 2, says: /etcdboot snapshot: unknown action "load": use save/ },
+      { argv: ["snapshot", "save", spec, "--wait", "3"], code: 2, says: /etcdboot snapshot: unknown option --wait \(etcdboot snapshot --help\)/ },
       { argv: ["snapshot", "save", spec, "--pki", join(dir, "no-pki")], code: 1, says: /no PKI for cluster lab in .*no-pki\/: run etcdboot build first/ },
       { argv: ["restore"], code: 2, says: /Usage: etcdboot restore SNAPSHOT/ },
       { argv: ["restore", join(dir, "missing.db"), spec], code: 1, says: /missing\.db is not a snapshot file/ },

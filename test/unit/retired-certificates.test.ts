@@ -13,7 +13,7 @@ import type { Bootstrap, BuildState, CertificateRecord, MemberState } from "../.
 
 const cert = (serial: string): CertificateRecord => ({ serial, notAfter: "2036-01-01T00:00:00.000Z" });
 const bootstrap: Bootstrap = { clusterState: "new", members: [] };
-const member = (name: string, address: string, serial: string, userData = "ab"): MemberState => ({
+const member = (name: string, address: string, serial: string, userData = "ab", crl = "11"): MemberState => ({
   name,
   address,
   dnsNames: [],
@@ -22,6 +22,7 @@ const member = (name: string, address: string, serial: string, userData = "ab"):
   bootstrap,
   certificate: cert(serial),
   artifacts: { [`hosts/${name}/user-data`]: userData.repeat(32) },
+  files: { "/etc/etcd/pki/crl.der": crl.repeat(32) },
 });
 const handedOut = (hosts: [string, string][], clients: [string, string][]): HandedOut => ({
   hosts: new Map(hosts.map(([name, serial]) => [name, cert(serial)])),
@@ -75,7 +76,7 @@ describe("retired certificates", () => {
 
 describe("plan when the CRL changes", () => {
   test("members that stay copy the new crl.der (no restart); the removed one is taken out", () => {
-    const next: BuildState = { ...previous, members: [member("a", "10.0.0.1", "0a", "cd"), member("b", "10.0.0.2", "0b", "cd")], revocationListSha256: "22".repeat(32) };
+    const next: BuildState = { ...previous, members: [member("a", "10.0.0.1", "0a", "cd", "22"), member("b", "10.0.0.2", "0b", "cd", "22")], revocationListSha256: "22".repeat(32) };
     const plan = assembleChangePlan(previous, next, { caCreated: false, issued: [], reused: [], notes: [] }, "cluster.yaml");
     for (const name of ["a", "b"]) {
       const line = plan.hosts.find((h) => h.host === name);
@@ -88,7 +89,9 @@ describe("plan when the CRL changes", () => {
   test("an unchanged CRL adds nothing; a state from before CRLs means the configuration changed (restart)", () => {
     const same = assembleChangePlan(previous, previous, undefined, "cluster.yaml");
     assert.ok(same.hosts.every((h) => h.change === "unchanged" && h.clusterSteps.length === 0));
-    const { revocationListSha256: _sha, ...before } = previous;
+    // Written before per-file records and the CRL: neither the CRL's hash nor the files' hashes.
+    const { revocationListSha256: _sha, ...withFiles } = previous;
+    const before: BuildState = { ...withFiles, members: withFiles.members.map(({ files: _files, ...m }) => m) };
     const next: BuildState = { ...previous, members: previous.members.map((m) => ({ ...m, artifacts: { [`hosts/${m.name}/user-data`]: "ef".repeat(32) } })) };
     const upgraded = assembleChangePlan(before, next, undefined, "cluster.yaml");
     assert.ok(upgraded.hosts.every((h) => h.reasons.join() === "configuration" && /restart etcd there/.test(h.clusterSteps.join())), JSON.stringify(upgraded.hosts));
