@@ -1,0 +1,116 @@
+// Writes an SD card image and its boot-files zip, streaming: the image file is made sparse at its
+// full size, then the layout's regions and each boot file are written at their offsets, one file
+// in memory at a time (the zip is fed the same bytes). Both are written under temporary names,
+// 0600 (the overlay holds the host's key), and renamed into place only when whole; Ctrl-C, kill
+// or an error leaves neither.
+
+import { randomBytes } from "node:crypto";
+import { createWriteStream } from "node:fs";
+import { open, readFile, rename, type FileHandle } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { finished } from "node:stream/promises";
+import { ZipArchive } from "archiver";
+import type { ProgressReporter } from "../release/progress.js";
+import { withPath, withPathReplaced } from "../write/error-paths.js";
+import { withPathRemoved } from "../write/scratch-folder.js";
+import { readBootFiles } from "./alpine-boot-files.js";
+import { FIXED_EPOCH_SECONDS } from "./regions.js";
+import type { SdImageLayout } from "./sd-layout.js";
+
+export interface SdImageWrite {
+  imagePath: string;
+  zipPath: string;
+  layout: SdImageLayout;
+  tarballPath: string;
+  /** The host's overlay: its name on the boot partition and where it is now. */
+  overlay: { name: string; path: string };
+  /** Bytes of every boot file and the overlay together, for the progress line. */
+  contentBytes: number;
+  progress: ProgressReporter;
+}
+
+const SECRET_MODE = 0o600;
+const FIXED_DATE = new Date(FIXED_EPOCH_SECONDS * 1000);
+
+function stagedPath(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
+}
+
+/** A zip fed one entry at a time: the next is added only once the last is compressed. */
+class BootZip {
+  private readonly archive = new ZipArchive({ zlib: { level: 9 } });
+  private readonly output;
+  private readonly done: Promise<void>;
+  private readonly failed: Promise<never>;
+
+  constructor(path: string) {
+    this.output = createWriteStream(path, { flags: "wx", mode: SECRET_MODE });
+    this.archive.pipe(this.output);
+    this.done = finished(this.output);
+    this.failed = new Promise<never>((_, reject) => this.archive.on("error", reject));
+    for (const pending of [this.done, this.failed]) pending.catch(() => {}); // reported by add() or close()
+  }
+
+  async add(name: string, bytes: Buffer): Promise<void> {
+    const added = new Promise<void>((resolve) => this.archive.once("entry", () => resolve()));
+    this.archive.append(bytes, { name, date: FIXED_DATE, mode: 0o644 });
+    await Promise.race([added, this.failed]);
+  }
+
+  async close(): Promise<void> {
+    await Promise.race([this.archive.finalize(), this.failed]);
+    await this.done;
+  }
+}
+
+async function writeAt(handle: FileHandle, bytes: Uint8Array, offset: number, path: string): Promise<void> {
+  await handle.write(bytes, 0, bytes.length, offset).catch((error: unknown) => {
+    throw withPath(error, path);
+  });
+}
+
+export async function writeSdImage(write: SdImageWrite): Promise<void> {
+  const imageTemp = stagedPath(write.imagePath);
+  const zipTemp = stagedPath(write.zipPath);
+  await withPathRemoved(imageTemp, () =>
+    withPathRemoved(zipTemp, async () => {
+      await writeImageAndZip(write, imageTemp, zipTemp).catch((error: unknown) => {
+        throw withPathReplaced(withPathReplaced(error, imageTemp, write.imagePath), zipTemp, write.zipPath);
+      });
+      await rename(zipTemp, write.zipPath);
+      await rename(imageTemp, write.imagePath);
+    }),
+  );
+}
+
+async function writeImageAndZip(write: SdImageWrite, imageTemp: string, zipTemp: string): Promise<void> {
+  const { layout } = write;
+  const handle = await open(imageTemp, "wx", SECRET_MODE);
+  const zip = new BootZip(zipTemp);
+  const task = write.progress.start(basename(write.imagePath), write.contentBytes);
+  try {
+    await handle.chmod(SECRET_MODE); // whatever the umask
+    await handle.truncate(layout.totalBytes); // sparse: what no region or file covers reads as zeros
+    for (const region of layout.regions) await writeAt(handle, region.bytes, region.offset, imageTemp);
+    const place = async (path: string, bytes: Buffer) => {
+      const offset = layout.fileOffsets.get(path);
+      if (offset !== undefined) await writeAt(handle, bytes, offset, imageTemp);
+      await zip.add(path, bytes);
+      task.advance(bytes.length);
+    };
+    await readBootFiles(write.tarballPath, async (file, chunks) => {
+      const parts: Buffer[] = [];
+      for await (const chunk of chunks) parts.push(chunk);
+      await place(file.path, Buffer.concat(parts, file.size));
+    });
+    await place(write.overlay.name, await readFile(write.overlay.path));
+    await handle.sync();
+    await zip.close();
+    task.done();
+  } catch (error) {
+    task.fail((error as Error).message);
+    throw error;
+  } finally {
+    await handle.close();
+  }
+}
