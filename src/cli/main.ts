@@ -259,6 +259,26 @@ async function restore(args: string[], io: Io): Promise<number> {
   return 0;
 }
 
+async function image(args: string[], io: Io): Promise<number> {
+  const options = { ...fetchOptions, out: { type: "string", default: "output" }, pki: { type: "string", default: "pki" }, alpine: { type: "string" }, "alpine-sha256": { type: "string" } } satisfies ParseArgsConfig["options"];
+  const { values, positionals } = parse(args, options, 2);
+  const [host, specArg] = positionals;
+  if (values.help || host === undefined) return (io.out(HELP.image), values.help ? 0 : EXIT_USAGE);
+  if (values.alpine === undefined) throw new UsageError("image needs --alpine FILE|URL: Alpine's Raspberry Pi release, alpine-rpi-<version>-aarch64.tar.gz (etcdboot image --help)");
+  const { formatImageReport, runImage } = await import("../ops/image.js");
+  const report = await runImage({
+    host,
+    specFile: specArg ?? "cluster.yaml",
+    outRoot: values.out,
+    pkiRoot: values.pki,
+    alpine: values.alpine,
+    ...(values["alpine-sha256"] !== undefined ? { alpineSha256: values["alpine-sha256"] } : {}),
+    fetch: fetchSettings(values, io),
+  });
+  for (const line of formatImageReport(host, report)) io.out(line);
+  return 0;
+}
+
 async function certs(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(args, { pki: { type: "string", default: "pki" }, json: { type: "boolean", default: false }, help: { type: "boolean", short: "h", default: false } }, 1);
   if (values.help) return (io.out(HELP.certs), 0);
@@ -306,6 +326,8 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         return await snapshot(rest, io);
       case "restore":
         return await restore(rest, io);
+      case "image":
+        return await image(rest, io);
       case "--version":
         return await version(io);
       case undefined:
@@ -315,7 +337,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         io.out(HELP.main);
         return 0;
       default:
-        throw new UsageError(`unknown command ${JSON.stringify(command)}: use one of init, build, pin, plan, status, members, certs, snapshot, restore (etcdboot --help)`);
+        throw new UsageError(`unknown command ${JSON.stringify(command)}: use one of init, build, pin, plan, status, members, certs, snapshot, restore, image (etcdboot --help)`);
     }
   } catch (error) {
     if (error instanceof UserError) {
