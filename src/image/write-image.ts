@@ -31,6 +31,8 @@ export interface SdImageWrite {
 
 const SECRET_MODE = 0o600;
 const FIXED_DATE = new Date(FIXED_EPOCH_SECONDS * 1000);
+/** Most of a release (packages, modloop, initramfs) is compressed already: deflating it again only costs time. */
+const ALREADY_COMPRESSED = /(\.(gz|apk|xz|zst|zip)|\/modloop-[^/]*|\/initramfs-[^/]*)$/;
 
 function stagedPath(path: string): string {
   return join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
@@ -53,7 +55,7 @@ class BootZip {
 
   async add(name: string, bytes: Buffer): Promise<void> {
     const added = new Promise<void>((resolve) => this.archive.once("entry", () => resolve()));
-    this.archive.append(bytes, { name, date: FIXED_DATE, mode: 0o644 });
+    this.archive.append(bytes, { name, date: FIXED_DATE, mode: 0o644, store: ALREADY_COMPRESSED.test(name) });
     await Promise.race([added, this.failed]);
   }
 
