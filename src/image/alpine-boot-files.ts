@@ -21,34 +21,34 @@ export interface BootFile {
 export const OVERLAY_AT_TOP = /^[^/]*\.apkovl\.tar\.gz$/;
 
 /** Calls visit for every regular file that goes onto the boot partition, in the tarball's order. */
-async function walkTarball(tarballPath: string, visit: (file: BootFile, bytes: AsyncIterable<Buffer>) => Promise<void>): Promise<void> {
+async function walkTarball(tarballPath: string, label: string, visit: (file: BootFile, bytes: AsyncIterable<Buffer>) => Promise<void>): Promise<void> {
   const extract = tar.extract();
   const unpacking = pipeline(createReadStream(tarballPath, { highWaterMark: 2 ** 20 }), createGunzip({ chunkSize: 2 ** 20 }), extract);
   try {
     for await (const entry of extract) {
-      const path = checkedPath(entry.header, tarballPath);
+      const path = checkedPath(entry.header, label);
       const type = entry.header.type;
       if (type === "directory" || path === "" || OVERLAY_AT_TOP.test(path)) {
         entry.resume();
         continue;
       }
       if (type !== "file" && type !== "contiguous-file")
-        throw new ReleaseError(`${tarballPath}: ${path} is a ${type}, which a FAT boot partition cannot hold: is this Alpine's Raspberry Pi release?`);
-      for (const segment of path.split("/")) checkFatName(segment, `${tarballPath}: ${path}`);
+        throw new ReleaseError(`${label}: ${path} is a ${type}, which a FAT boot partition cannot hold: is this Alpine's Raspberry Pi release?`);
+      for (const segment of path.split("/")) checkFatName(segment, `${label}: ${path}`);
       await visit({ path, size: entry.header.size ?? 0 }, entry as AsyncIterable<Buffer>);
     }
     await unpacking;
   } catch (error) {
     unpacking.catch(() => {}); // already failing; the first error is the one to report
     if (error instanceof UserError) throw error;
-    throw new ReleaseError(`cannot unpack ${tarballPath}: ${(error as Error).message}`);
+    throw new ReleaseError(`cannot unpack ${label}: ${(error as Error).message}: is it Alpine's Raspberry Pi release?`);
   }
 }
 
-/** Every boot file with its size; refuses a tarball that is not shaped like Alpine's rpi release. */
+/** Every boot file with its size; refuses a tarball that is not shaped like Alpine's rpi release. label names it in messages. */
 export async function listBootFiles(tarballPath: string, label: string): Promise<BootFile[]> {
   const files: BootFile[] = [];
-  await walkTarball(tarballPath, async (file, bytes) => {
+  await walkTarball(tarballPath, label, async (file, bytes) => {
     for await (const _ of bytes); // drained: only the header is needed now
     files.push(file);
   });
@@ -59,7 +59,7 @@ export async function listBootFiles(tarballPath: string, label: string): Promise
   return files;
 }
 
-/** Streams every boot file's bytes to visit. */
-export function readBootFiles(tarballPath: string, visit: (file: BootFile, bytes: AsyncIterable<Buffer>) => Promise<void>): Promise<void> {
-  return walkTarball(tarballPath, visit);
+/** Streams every boot file's bytes to visit. label names the tarball in messages (it is read from the cache). */
+export function readBootFiles(tarballPath: string, label: string, visit: (file: BootFile, bytes: AsyncIterable<Buffer>) => Promise<void>): Promise<void> {
+  return walkTarball(tarballPath, label, visit);
 }

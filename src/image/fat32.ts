@@ -41,6 +41,8 @@ export interface Fat32Request {
   label: string;
   serial: number;
   files: FatFile[];
+  /** Where the files come from, for messages (e.g. the release tarball's name). */
+  source: string;
 }
 
 export interface Fat32Layout {
@@ -99,16 +101,16 @@ export function checkFatName(name: string, where: string): void {
   if (why !== undefined) throw new UserError(`${where}: the name ${JSON.stringify(name)} ${why}`);
 }
 
-function buildTree(files: FatFile[]): DirNode {
+function buildTree(files: FatFile[], source: string): DirNode {
   const root: DirNode = { name: "", dirs: new Map(), files: new Map(), firstCluster: 0, clusters: 0 };
   const seen = new Map<string, string>();
   for (const file of files) {
     let dir = root;
     file.path.forEach((segment, i) => {
-      const where = file.path.slice(0, i + 1).join("/");
+      const where = `${source}: ${file.path.slice(0, i + 1).join("/")}`;
       checkFatName(segment, where);
       // FAT compares names without case: two names that differ only in case are one file.
-      const key = where.toUpperCase();
+      const key = file.path.slice(0, i + 1).join("/").toUpperCase();
       const last = i === file.path.length - 1;
       const kind = last ? "file" : "dir";
       const earlier = seen.get(key);
@@ -249,7 +251,7 @@ function walk(dir: DirNode, visit: (dir: DirNode, parent: DirNode | undefined) =
 export function layOutFat32(request: Fat32Request): Fat32Layout {
   const geometry = fat32Geometry(request.sectors);
   const clusterBytes = geometry.sectorsPerCluster * SECTOR;
-  const root = buildTree(request.files);
+  const root = buildTree(request.files, request.source);
   const fileClusters = new Map<FatFile, number>();
   const fat = new Uint32Array(geometry.clusterCount + 2);
   fat[0] = 0x0ffffff8;
@@ -259,7 +261,7 @@ export function layOutFat32(request: Fat32Request): Fat32Layout {
     if (count === 0) return 0;
     const first = next;
     if (first + count > geometry.clusterCount + 2) {
-      throw new UserError(`the boot files need more than the boot partition's ${(geometry.clusterCount * clusterBytes) >> 20} MiB: use a smaller Alpine release`);
+      throw new UserError(`${request.source}: the boot files need more than the boot partition's ${(geometry.clusterCount * clusterBytes) >> 20} MiB: use a smaller Alpine release`);
     }
     for (let c = first; c < first + count; c++) fat[c] = c === first + count - 1 ? END_OF_CHAIN : c + 1;
     next += count;

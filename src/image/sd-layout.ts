@@ -27,6 +27,8 @@ export interface DataPartition {
 
 export interface SdImageRequest {
   bootFiles: BootFile[];
+  /** The release's name, for messages about its files. */
+  source: string;
   /** Inputs that decide every byte (release and overlay checksums, host name): the source of serials and UUIDs. */
   identity: string;
   data: DataPartition | undefined;
@@ -65,6 +67,7 @@ export function layOutSdImage(request: SdImageRequest): SdImageLayout {
     label: BOOT_LABEL,
     serial: derived(request.identity, "fat serial").readUInt32LE(0),
     files: request.bootFiles.map((f) => ({ path: f.path.split("/"), size: f.size })),
+    source: request.source,
   });
   const bootOffset = BOOT_START_SECTOR * SECTOR;
   const regions: DiskRegion[] = [{ offset: 0, bytes: encodeMbr(partitions, derived(request.identity, "disk signature").readUInt32LE(0)) }, ...atOffset(fat.regions, bootOffset)];

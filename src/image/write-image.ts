@@ -22,6 +22,8 @@ export interface SdImageWrite {
   zipPath: string;
   layout: SdImageLayout;
   tarballPath: string;
+  /** The release's own name, for messages (tarballPath is its copy in the cache). */
+  tarballName: string;
   /** The host's overlay: its name on the boot partition and where it is now. */
   overlay: { name: string; path: string };
   /** Bytes of every boot file and the overlay together, for the progress line. */
@@ -100,7 +102,7 @@ async function writeImageAndZip(write: SdImageWrite, imageTemp: string, zipTemp:
       await zip.add(path, bytes);
       task.advance(bytes.length);
     };
-    await readBootFiles(write.tarballPath, async (file, chunks) => {
+    await readBootFiles(write.tarballPath, write.tarballName, async (file, chunks) => {
       const parts: Buffer[] = [];
       for await (const chunk of chunks) parts.push(chunk);
       await place(file.path, Buffer.concat(parts, file.size));

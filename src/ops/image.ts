@@ -104,7 +104,7 @@ export async function runImage(request: ImageRequest): Promise<ImageReport> {
     const alpine = await fetchAlpineRelease({ source: request.alpine, ...(request.alpineSha256 !== undefined ? { expectedSha256: request.alpineSha256 } : {}) }, request.fetch);
     const releaseFiles = await listBootFiles(alpine.path, fileName);
     const bootFiles = [...releaseFiles, { path: overlay.name, size: overlay.bytes }];
-    const layout = layOutSdImage({ bootFiles, identity: JSON.stringify([host.name, alpine.sha256, overlay.sha256]), data: data.partition });
+    const layout = layOutSdImage({ bootFiles, source: fileName, identity: JSON.stringify([host.name, alpine.sha256, overlay.sha256]), data: data.partition });
     const folder = join(outputDir, "hosts", host.name);
     const imagePath = join(folder, `${host.name}.img`);
     const zipPath = join(folder, `${host.name}-boot.zip`);
@@ -113,6 +113,7 @@ export async function runImage(request: ImageRequest): Promise<ImageReport> {
       zipPath,
       layout,
       tarballPath: alpine.path,
+      tarballName: fileName,
       overlay,
       contentBytes: bootFiles.reduce((sum, f) => sum + f.size, 0),
       progress: request.fetch.progress ?? silentProgress,

@@ -37,7 +37,12 @@ const SUPPORTED = new Set(["http:", "https:", "file:"]);
 /** The source as a URL: an absolute or relative path becomes file://. */
 export function alpineSourceUrl(source: string): URL {
   if (isAbsolute(source) || !/^[a-z][a-z0-9+.-]*:/i.test(source)) return pathToFileURL(resolve(source));
-  const url = new URL(source);
+  let url: URL;
+  try {
+    url = new URL(source);
+  } catch {
+    throw new ReleaseError(`--alpine ${JSON.stringify(source)} is neither a URL nor a file path: give the release's https:// URL or its file`);
+  }
   if (!SUPPORTED.has(url.protocol)) throw new ReleaseError(`--alpine ${source}: only http://, https:// and file:// URLs or a file path are supported`);
   if (url.username || url.password) throw new ReleaseError(`--alpine ${url.protocol}//…@${url.host}: credentials in the URL are not supported`);
   return url;
@@ -59,7 +64,8 @@ export async function fetchAlpineRelease(request: AlpineRequest, opts: FetchOpti
     throw new ReleaseError(`${what}: ${error.notFound ? `no such file: ${where}` : `could not read ${where}: ${error.message}`}; nothing was written`);
   };
   try {
-    const known = expected ?? (await cache.shaForUrl(url.href));
+    // A local file is read again each time (it may have been replaced); a URL's last verified download is reused.
+    const known = expected ?? (url.protocol === "file:" ? undefined : await cache.shaForUrl(url.href));
     const cached = known === undefined ? undefined : await cache.intactBlob(known);
     if (known !== undefined && cached !== undefined) {
       progress.start(fileName, undefined).done("cached");
