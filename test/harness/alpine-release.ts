@@ -45,10 +45,13 @@ function releaseShape(version: string): Map<string, Buffer | number> {
   return shape;
 }
 
-export async function makeFakeAlpineRelease(dir: string, version = "3.22.2"): Promise<FakeAlpineRelease> {
+/** extraBytes: one more file of that many random bytes (boot/firmware.bin), for a release that takes a while to write. */
+export async function makeFakeAlpineRelease(dir: string, version = "3.22.2", extraBytes = 0): Promise<FakeAlpineRelease> {
   const tree = join(dir, "tree");
   const files = new Map<string, Buffer>();
-  for (const [path, content] of releaseShape(version)) {
+  const shape = releaseShape(version);
+  if (extraBytes > 0) shape.set("boot/firmware.bin", extraBytes);
+  for (const [path, content] of shape) {
     const bytes = typeof content === "number" ? randomBytes(content) : content;
     files.set(path, bytes);
     await mkdir(dirname(join(tree, path)), { recursive: true });

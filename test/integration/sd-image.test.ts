@@ -6,17 +6,20 @@
 // over HTTP on 127.0.0.1.
 
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
 import { appendFile, copyFile, link, mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
+import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, describe, test } from "node:test";
 import { makeFakeAlpineRelease, type FakeAlpineRelease } from "../harness/alpine-release.js";
 import { findCommand, runChecked, runCommand } from "../harness/exec.js";
 import { serveFolder } from "../harness/http-server.js";
 import { requirePrerequisites } from "../harness/prerequisites.js";
-import { runCli, tempDir } from "../support.js";
+import { REPO, runCli, tempDir } from "../support.js";
 
 const TOOLS = ["sfdisk", "fdisk", "fsck.vfat", "mdir", "mcopy", "blkid", "e2fsck", "debugfs", "unzip", "tar", "cmp"] as const;
 const MiB = 1024 * 1024;
@@ -243,6 +246,31 @@ describe("etcdboot image: a ready-to-flash SD card image per Raspberry Pi", () =
     } finally {
       await server.close();
     }
+  });
+
+  test("Ctrl-C while the image is written leaves no image, zip or temporary file, and frees the PKI lock", async (t) => {
+    if (!requirePrerequisites(t, { commands: TOOLS })) return;
+    const slow = await makeFakeAlpineRelease(join(dir, "release-slow"), "3.22.2", 16 * MiB);
+    const folder = hostDir("pi-2");
+    await Promise.all((await readdir(folder)).filter((name) => name.startsWith("pi-2.") && name !== "pi-2.apkovl.tar.gz").map((name) => rm(join(folder, name))));
+    const before = (await readdir(folder)).sort();
+    const argv = ["image", "pi-2", spec(), "--out", out(), "--pki", pki(), "--cache-dir", join(dir, "cache-slow"), "--quiet", "--alpine", slow.tarballPath];
+    const child = spawn(process.execPath, [join(REPO, "bin", "etcdboot.js"), ...argv], { stdio: "ignore" });
+    const exited = once(child, "exit");
+    try {
+      const deadline = Date.now() + 60_000;
+      while (!(await readdir(folder)).some((name) => name.endsWith(".tmp"))) {
+        assert.ok(Date.now() < deadline, "the image's temporary file never appeared");
+        await sleep(5);
+      }
+      child.kill("SIGINT");
+    } finally {
+      const [code, signal] = (await exited) as [number | null, string | null];
+      assert.ok(signal === "SIGINT" || code !== 0, `ended by ${signal ?? code}`);
+    }
+    assert.deepEqual((await readdir(folder)).sort(), before);
+    const next = await runCli([...argv.slice(0, -2), "--alpine", release.tarballPath]);
+    assert.equal(next.code, 0, `the PKI lock is free again: ${next.err}`);
   });
 
   test("refused with a clear message: cloud-init hosts, unknown hosts, no --alpine, another branch, a host not built, a release that is not Alpine's", async (t) => {
