@@ -51,7 +51,11 @@ export function alpineBranchOf(fileName: string): string | undefined {
 
 function imageHost(spec: Spec, name: string, specFile: string): Host {
   const host = spec.hosts.find((h) => h.name === name);
-  if (!host) throw new UsageError(`${specFile} has no host ${JSON.stringify(name)}: choose one of ${spec.hosts.map((h) => h.name).join(", ")}`);
+  if (!host) {
+    const pis = spec.hosts.filter((h) => h.target.name === "alpine-rpi").map((h) => h.name);
+    const choices = pis.length === 0 ? "it has no alpine-rpi host" : `choose one of its alpine-rpi hosts: ${pis.slice(0, 10).join(", ")}${pis.length > 10 ? `, … (${pis.length} in all)` : ""}`;
+    throw new UsageError(`${specFile} has no host ${JSON.stringify(name)}: ${choices}`);
+  }
   if (host.target.format !== "apkovl")
     throw new UserError(`${name} is a ${host.target.name} host, set up by cloud-init: it gets its user-data (and a seed image) from etcdboot build, not an SD card image`);
   if (host.target.name !== "alpine-rpi") throw new UserError(`${name} is an ${host.target.name} host: SD card images are for target alpine-rpi (a Raspberry Pi)`);

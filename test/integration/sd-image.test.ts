@@ -280,7 +280,7 @@ describe("etcdboot image: a ready-to-flash SD card image per Raspberry Pi", () =
     assert.match(vm.err, /vm-1 is a debian-12 host, set up by cloud-init/);
     const unknown = await image("pi-9");
     assert.equal(unknown.code, 2);
-    assert.match(unknown.err, /has no host "pi-9": choose one of pi-1, pi-2/);
+    assert.match(unknown.err, /has no host "pi-9": choose one of its alpine-rpi hosts: pi-1, pi-2, pi-3, pi-4$/);
     const noAlpine = await runCli(["image", "pi-1", spec()]);
     assert.equal(noAlpine.code, 2);
     assert.match(noAlpine.err, /needs --alpine/);
