@@ -9,10 +9,9 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { createHash } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
-import { appendFile, copyFile, link, mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { createReadStream } from "node:fs";
+import { appendFile, copyFile, link, mkdir, open, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { pipeline } from "node:stream/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, describe, test } from "node:test";
 import { makeFakeAlpineRelease, type FakeAlpineRelease } from "../harness/alpine-release.js";
@@ -50,9 +49,20 @@ async function fileSha256(path: string): Promise<string> {
   return hash.digest("hex");
 }
 
-/** A copy of one partition as its own file (fsck.fat reads whole devices only). */
+/** A copy of one partition as its own file (fsck.fat reads whole devices only), sparse like the image: zero blocks are skipped. */
 async function copyRange(image: string, offset: number, bytes: number, target: string): Promise<void> {
-  await pipeline(createReadStream(image, { start: offset, end: offset + bytes - 1 }), createWriteStream(target));
+  const handle = await open(target, "wx", 0o600);
+  try {
+    let position = 0;
+    for await (const chunk of createReadStream(image, { start: offset, end: offset + bytes - 1, highWaterMark: MiB })) {
+      const data = chunk as Buffer;
+      if (data.some((byte) => byte !== 0)) await handle.write(data, 0, data.length, position);
+      position += data.length;
+    }
+    await handle.truncate(bytes);
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Every file under dir, relative path → bytes. */
