@@ -1,13 +1,15 @@
 // Writes an SD card image and its boot-files zip, streaming: the image file is made sparse at its
-// full size, then the layout's regions and each boot file are written at their offsets, one file
-// in memory at a time (the zip is fed the same bytes). Both are written under temporary names,
+// full size, then the layout's regions and each boot file are written at their offsets, chunk by
+// chunk as the tarball is unpacked (the zip is fed the same chunks). Both are written under temporary names,
 // 0600 (the overlay holds the host's key), and renamed into place only when whole; Ctrl-C, kill
 // or an error leaves neither.
 
 import { randomBytes } from "node:crypto";
-import { createWriteStream } from "node:fs";
-import { open, readFile, rename, type FileHandle } from "node:fs/promises";
+import { once } from "node:events";
+import { createReadStream, createWriteStream } from "node:fs";
+import { open, rename, type FileHandle } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { PassThrough } from "node:stream";
 import { finished } from "node:stream/promises";
 import { ZipArchive } from "archiver";
 import type { ProgressReporter } from "../release/progress.js";
@@ -55,10 +57,21 @@ class BootZip {
     for (const pending of [this.done, this.failed]) pending.catch(() => {}); // reported by add() or close()
   }
 
-  async add(name: string, bytes: Buffer): Promise<void> {
+  /** Adds one entry whose bytes are written to the returned sink; end() resolves once the zip has it all. */
+  open(name: string): { write(chunk: Buffer): Promise<void>; end(): Promise<void> } {
+    const entry = new PassThrough();
     const added = new Promise<void>((resolve) => this.archive.once("entry", () => resolve()));
-    this.archive.append(bytes, { name, date: FIXED_DATE, mode: 0o644, store: ALREADY_COMPRESSED.test(name) });
-    await Promise.race([added, this.failed]);
+    this.archive.append(entry, { name, date: FIXED_DATE, mode: 0o644, store: ALREADY_COMPRESSED.test(name) });
+    return {
+      // The previous entry is done, so the zip reads this one now: waiting for drain keeps one chunk in memory, not the file.
+      write: async (chunk) => {
+        if (!entry.write(chunk)) await Promise.race([once(entry, "drain"), this.failed]);
+      },
+      end: async () => {
+        entry.end();
+        await Promise.race([added, this.failed]);
+      },
+    };
   }
 
   async close(): Promise<void> {
@@ -96,18 +109,20 @@ async function writeImageAndZip(write: SdImageWrite, imageTemp: string, zipTemp:
     await handle.chmod(SECRET_MODE); // whatever the umask
     await handle.truncate(layout.totalBytes); // sparse: what no region or file covers reads as zeros
     for (const region of layout.regions) await writeAt(handle, region.bytes, region.offset, imageTemp);
-    const place = async (path: string, bytes: Buffer) => {
-      const offset = layout.fileOffsets.get(path);
-      if (offset !== undefined) await writeAt(handle, bytes, offset, imageTemp);
-      await zip.add(path, bytes);
-      task.advance(bytes.length);
+    // Each file's chunks go to its place in the image and into the zip as they arrive.
+    const place = async (path: string, chunks: AsyncIterable<Buffer>) => {
+      let offset = layout.fileOffsets.get(path) ?? 0;
+      const entry = zip.open(path);
+      for await (const chunk of chunks) {
+        await writeAt(handle, chunk, offset, imageTemp);
+        await entry.write(chunk);
+        offset += chunk.length;
+        task.advance(chunk.length);
+      }
+      await entry.end();
     };
-    await readBootFiles(write.tarballPath, write.tarballName, async (file, chunks) => {
-      const parts: Buffer[] = [];
-      for await (const chunk of chunks) parts.push(chunk);
-      await place(file.path, Buffer.concat(parts, file.size));
-    });
-    await place(write.overlay.name, await readFile(write.overlay.path));
+    await readBootFiles(write.tarballPath, write.tarballName, (file, chunks) => place(file.path, chunks));
+    await place(write.overlay.name, createReadStream(write.overlay.path));
     await handle.sync();
     await zip.close();
     task.done();
