@@ -47,7 +47,7 @@ export function optionWords(help: string): OptionWord[] {
     let value: string | undefined;
     for (const token of (line.trim().split(/ {2,}/)[0] ?? "").split(" ")) {
       const name = /^(--?[a-zA-Z][a-zA-Z0-9-]*),?$/.exec(token)?.[1];
-      const placeholder = /^([A-Z]+),?$/.exec(token)?.[1];
+      const placeholder = /^([A-Z][A-Z0-9]*(?:\|[A-Z][A-Z0-9]*)*),?$/.exec(token)?.[1];
       if (name !== undefined) names.push(name);
       else if (placeholder !== undefined && names.length > 0) value = placeholder;
       else break;

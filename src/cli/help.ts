@@ -86,6 +86,9 @@ Commands:
                      print a shell completion script
   version            print the version, the etcd releases it builds for and
                      Node's version
+  image HOST [SPEC] --alpine FILE|URL
+                     a ready-to-flash SD card image (and boot-files zip) of a
+                     Raspberry Pi host
 
 Options:
   -h, --help         help for etcdboot or a command
@@ -256,6 +259,29 @@ names of the spec (cluster.yaml, or the first .yaml file on the command line).
   fish: etcdboot completion fish > ~/.config/fish/completions/etcdboot.fish
 
 Options:
+  -h, --help         this help`,
+  image: `Usage: etcdboot image HOST [SPEC] --alpine FILE|URL [options]
+
+Makes <out>/<cluster>/hosts/HOST/HOST.img, a raw disk image that Raspberry Pi
+Imager, balenaEtcher or dd write as it is, for an alpine-rpi host of SPEC
+(default: cluster.yaml) that etcdboot build has built: an MBR, a 256 MiB FAT32
+boot partition (label ALPINE) with Alpine's boot files and HOST.apkovl.tar.gz as
+its only overlay, and a 640 MiB empty ext4 data partition named as
+storage.device says (LABEL=..., UUID=... or /dev/mmcblk0p2; none for tmpfs or
+another disk). Also HOST-boot.zip: the boot partition's files, to unzip onto a
+card formatted FAT32. Both hold the host's key: mode 0600. The same inputs give
+the same bytes. The next build replaces the output folder: run image again
+after each build.
+
+Options:
+  --alpine FILE|URL  alpine-rpi-<version>-aarch64.tar.gz of the spec's
+                     alpine.branch, a file or an http(s) URL; verified against
+                     <FILE|URL>.sha256 as Alpine publishes it
+  --alpine-sha256 HEX
+                     verify against this checksum instead (no .sha256 needed)
+  --out DIR          as for build
+  --pki DIR          as for build
+${FETCH_HELP}
   -h, --help         this help`,
   init: `Usage: etcdboot init [FILE]
 

@@ -291,6 +291,26 @@ async function restore(args: string[], io: Io): Promise<number> {
   return 0;
 }
 
+async function image(args: string[], io: Io): Promise<number> {
+  const options = { ...fetchOptions, out: { type: "string", default: "output" }, pki: { type: "string", default: "pki" }, alpine: { type: "string" }, "alpine-sha256": { type: "string" } } satisfies ParseArgsConfig["options"];
+  const { values, positionals } = parseCommandLine("image", args, options, 2);
+  const [host, specArg] = positionals;
+  if (values.help || host === undefined) return (io.out(HELP.image), values.help ? 0 : EXIT_USAGE);
+  if (values.alpine === undefined) throw new UsageError("image needs --alpine FILE|URL: Alpine's Raspberry Pi release, alpine-rpi-<version>-aarch64.tar.gz (etcdboot image --help)");
+  const { formatImageReport, runImage } = await import("../ops/image.js");
+  const report = await runImage({
+    host,
+    specFile: specArg ?? "cluster.yaml",
+    outRoot: values.out,
+    pkiRoot: values.pki,
+    alpine: values.alpine,
+    ...(values["alpine-sha256"] !== undefined ? { alpineSha256: values["alpine-sha256"] } : {}),
+    fetch: fetchSettings(values, io),
+  });
+  for (const line of formatImageReport(host, report)) io.out(line);
+  return 0;
+}
+
 async function certs(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseCommandLine("certs", args, { pki: { type: "string", default: "pki" }, json: { type: "boolean", default: false }, help: { type: "boolean", short: "h", default: false } }, 1);
   if (values.help) return (io.out(HELP.certs), 0);
@@ -343,7 +363,7 @@ async function completeHosts(args: string[], io: Io): Promise<number> {
   return 0;
 }
 
-const COMMANDS = ["init", "build", "pin", "plan", "status", "members", "certs", "snapshot", "restore", "schema", "completion", "version"];
+const COMMANDS = ["init", "build", "pin", "plan", "status", "members", "certs", "snapshot", "restore", "image", "schema", "completion", "version"];
 const TOP_LEVEL_OPTIONS = ["--help", "--version"];
 
 export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
@@ -374,6 +394,8 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         return await completion(rest, io);
       case "__complete-hosts":
         return await completeHosts(rest, io);
+      case "image":
+        return await image(rest, io);
       case "--version":
       case "-V":
       case "version":

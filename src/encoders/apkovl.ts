@@ -28,7 +28,12 @@ function impliedDirectories(paths: string[], explicit: Set<string>): ArchiveEntr
 }
 
 export function apkovlName(plan: HostPlan): string {
-  return `${plan.host.name}.apkovl.tar.gz`;
+  return apkovlFileName(plan.host.name);
+}
+
+/** The initramfs takes any *.apkovl.tar.gz at the boot media's top; the host's name says whose it is. */
+export function apkovlFileName(hostName: string): string {
+  return `${hostName}.apkovl.tar.gz`;
 }
 
 export function encodeApkovl(plan: HostPlan): Promise<Buffer> {

@@ -46,7 +46,7 @@ export async function extractBinaries(tarballPath: string, folder: string, names
 }
 
 /** The entry's path without a leading "./"; refuses paths and link targets that leave the archive. */
-function checkedPath(header: tar.Header, tarballPath: string): string {
+export function checkedPath(header: tar.Header, tarballPath: string): string {
   const path = header.name.replace(/^(\.\/)+/, "").replace(/\/$/, "");
   const refuse = (why: string) => new ReleaseError(`${tarballPath}: refusing entry ${JSON.stringify(header.name)}: ${why}`);
   if (header.name.startsWith("/")) throw refuse("absolute path");

@@ -61,7 +61,7 @@ async function bashComplete(setting: { cwd: string; env: NodeJS.ProcessEnv }, wo
 describe("etcdboot completion", () => {
   test("the words come from the help texts, and every command and option there is accepted", async () => {
     const commands = commandWords(HELP);
-    assert.deepEqual(commands.map((c) => c.name).sort(), ["build", "certs", "completion", "init", "members", "pin", "plan", "restore", "schema", "snapshot", "status", "version"]);
+    assert.deepEqual(commands.map((c) => c.name).sort(), ["build", "certs", "completion", "image", "init", "members", "pin", "plan", "restore", "schema", "snapshot", "status", "version"]);
     assert.deepEqual(commands.find((c) => c.name === "members")?.actions, ["add", "promote", "remove", "update"]);
     assert.equal(commands.find((c) => c.name === "members")?.afterAction, "HOST");
     assert.deepEqual(commands.find((c) => c.name === "snapshot")?.options.find((o) => o.name === "-o"), { name: "-o", value: "FILE" });

@@ -36,6 +36,7 @@ describe("help texts", () => {
         if (line === "") break;
         const column = descriptionColumn(line);
         if (column !== undefined) columns.add(column);
+        else if (/^ {2}-\S*(?: \S+)*$/.test(line)) continue; // an option too long to share its line: the description follows
         else columns.add(/^ */.exec(line)?.[0].length ?? 0); // a continuation line
       }
       assert.equal(columns.size, 1, `one description column in:\n${options.join("\n")}`);
