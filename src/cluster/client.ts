@@ -31,9 +31,19 @@ export interface EndpointStatus {
   raftIndex: number;
   isLearner: boolean;
   errors: string[];
+  /** Bytes the database file takes, and the part of it in use (the rest is freed by defragmenting). */
+  dbSizeInUse: number;
+  raftAppliedIndex: number;
   /** From the response header, decimal as the gateway sends them. */
   clusterId: string;
   revision: string;
+}
+
+export interface Alarm {
+  /** Decimal, as the gateway sends it. */
+  memberId: string;
+  /** etcd's name for it: NOSPACE (the quota is reached: writes refused), CORRUPT. */
+  alarm: string;
 }
 
 /** A member ID as etcdctl prints it (hex); kept as it is if the gateway sent something else. */
@@ -126,7 +136,9 @@ export class EtcdClient {
       header?: { member_id?: string; cluster_id?: string; revision?: string };
       version?: string;
       dbSize?: string;
+      dbSizeInUse?: string;
       leader?: string;
+      raftAppliedIndex?: string;
       raftIndex?: string;
       raftTerm?: string;
       isLearner?: boolean;
@@ -141,9 +153,18 @@ export class EtcdClient {
       raftIndex: Number(s.raftIndex ?? 0),
       isLearner: s.isLearner === true,
       errors: s.errors ?? [],
+      dbSizeInUse: Number(s.dbSizeInUse ?? 0),
+      raftAppliedIndex: Number(s.raftAppliedIndex ?? 0),
       clusterId: String(s.header?.cluster_id ?? ""),
       revision: String(s.header?.revision ?? "0"),
     };
+  }
+
+  /** The cluster's raised alarms (NOSPACE, CORRUPT), each with the member that raised it. */
+  async alarms(endpoint: string): Promise<Alarm[]> {
+    const result = await this.call<{ alarms?: { memberID?: string; alarm?: string }[] }>(endpoint, "/v3/maintenance/alarm", { action: "GET" });
+    if (result.alarms !== undefined && !Array.isArray(result.alarms)) throw new ClusterError(`${endpoint}: the alarm list is not a list: is this etcd?`);
+    return (result.alarms ?? []).map((a) => ({ memberId: String(a.memberID ?? ""), alarm: String(a.alarm ?? "NONE") }));
   }
 
   /**

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { SYSTEMD_LAYOUT } from "../../src/etcd/layout.js";
 import type { ChangePlan } from "../../src/state/change-plan.js";
-import type { StatusRow } from "../../src/ops/cluster.js";
+import type { MemberStatus, StatusReport } from "../../src/cluster/status-report.js";
 import { serveFolder } from "../harness/http-server.js";
 import { createTestNetwork, type TestNetwork } from "../harness/netns.js";
 import { requirePrerequisites } from "../harness/prerequisites.js";
@@ -98,13 +98,15 @@ describe("membership changes on a running cluster", { timeout: 300_000 }, () => 
     running.set(host, await startUnit({ network, host, rootDir: join(dir, "hosts", host), unitPath: SYSTEMD_LAYOUT.systemdUnit }));
   }
 
-  async function healthy(via: string): Promise<StatusRow[]> {
+  async function healthy(via: string): Promise<MemberStatus[]> {
     assert.ok(network);
     await waitForHealthyCluster(network, outputDir(), via, [...running.values()]);
     const result = await cli(via, ["status", "--json"]);
     assert.equal(result.code, 0, result.stderr);
-    return JSON.parse(result.stdout) as StatusRow[];
+    return members(result.stdout);
   }
+
+  const members = (json: string) => (JSON.parse(json) as StatusReport).members;
 
   async function assertKeysReadable(via: string, count: number): Promise<void> {
     assert.ok(network);
@@ -175,7 +177,8 @@ describe("membership changes on a running cluster", { timeout: 300_000 }, () => 
     await stop("etcd-3");
     const status = await cli("etcd-1", ["status"]);
     assert.equal(status.code, 1, "status exits non-zero while members are down");
-    assert.match(status.stdout, /UNHEALTHY/);
+    assert.match(status.stdout, /NOT HEALTHY/);
+    assert.match(status.stdout, /\netcd-3 +— +unreachable +— +—\n/);
     const unsafe = await cli("etcd-1", ["members", "remove", "etcd-1"]);
     assert.equal(unsafe.code, 1);
     assert.match(unsafe.stderr, /refused: .*below the quorum/);
@@ -243,7 +246,7 @@ describe("membership changes on a running cluster", { timeout: 300_000 }, () => 
     const expected = (JSON.parse(exact) as EtcdctlStatus[])
       .map((s) => `${s.Endpoint} ${BigInt(s.Status.header.member_id).toString(16)} ${s.Status.version} leader=${String(s.Status.leader) === String(s.Status.header.member_id)} term=${s.Status.raftTerm}`)
       .sort();
-    const actual = (JSON.parse(ours.stdout) as StatusRow[]).map((r) => `${r.endpoint} ${r.id} ${r.version} leader=${r.isLeader} term=${r.raftTerm}`).sort();
+    const actual = members(ours.stdout).map((r) => `${r.endpoint} ${r.id} ${r.etcdVersion} leader=${r.isLeader} term=${r.raftTerm}`).sort();
     assert.deepEqual(actual, expected);
   });
 
@@ -256,8 +259,8 @@ describe("membership changes on a running cluster", { timeout: 300_000 }, () => 
     assert.equal(added.code, 0, added.stderr);
     const status = await cli("etcd-1", ["status", "--json"]);
     assert.equal(status.code, 1, "a member that has not started is not healthy");
-    const unstarted = (JSON.parse(status.stdout) as StatusRow[]).find((r) => r.name === "etcd-3");
-    assert.deepEqual([unstarted?.isLearner, unstarted?.healthy, unstarted?.errors], [true, false, ["not started"]]);
+    const unstarted = members(status.stdout).find((r) => r.name === "etcd-3");
+    assert.deepEqual([unstarted?.isLearner, unstarted?.healthy, unstarted?.started, unstarted?.role], [true, false, false, "learner"]);
 
     const unknown = await cli("etcd-1", ["members", "remove", "etcd-9"]);
     assert.equal(unknown.code, 1);
@@ -267,7 +270,7 @@ describe("membership changes on a running cluster", { timeout: 300_000 }, () => 
 
     // Added again and taken back by its ID, as when no host's peer URL matches it any more.
     assert.equal((await cli("etcd-1", ["members", "add", "etcd-3"])).code, 0);
-    const again = (JSON.parse((await cli("etcd-1", ["status", "--json"])).stdout) as StatusRow[]).find((r) => r.name === "etcd-3");
+    const again = members((await cli("etcd-1", ["status", "--json"])).stdout).find((r) => r.name === "etcd-3");
     assert.ok(again?.id);
     const byId = await cli("etcd-1", ["members", "remove", again.id]);
     assert.equal(byId.code, 0, byId.stderr);
