@@ -1,9 +1,9 @@
-// The status report as people read it: a summary line, one row per member (80 columns, long
+// The status report as people read it: a summary line (health first), one row per member (80 columns, long
 // names cut in the middle; --wide adds endpoint, ID, raft and revision columns and cuts
 // nothing), then what is wrong with whom (wrapped at 80 columns). Unknown values show as "—".
 
 import { formatBytes } from "../human-size.js";
-import { formatTable, printable, wrap, type Column } from "../text-table.js";
+import { elideMiddle, formatTable, printable, wrap, type Column } from "../text-table.js";
 import type { MemberStatus, StatusReport } from "./status-report.js";
 
 export const TERMINAL_WIDTH = 80;
@@ -44,11 +44,14 @@ const COLUMNS: StatusColumn[] = [
   { header: "REVISION", wideOnly: true, alignRight: true, cell: (m) => known(m.revision) },
 ];
 
-function summary(report: StatusReport): string {
+/** "cluster edge (ID …): healthy, 3 members, leader etcd-1"; the leader's name cut to fit the width. */
+function summary(report: StatusReport, width: number | undefined): string {
   const members = report.members.filter((m) => m.isMember).length;
   const id = report.clusterId ? ` (ID ${report.clusterId})` : "";
-  const leader = report.leader === null ? "no leader" : `leader ${report.leader}`;
-  return `cluster ${report.cluster}${id}: ${members} member${members === 1 ? "" : "s"}, ${leader}, ${report.healthy ? "healthy" : "NOT HEALTHY"}`;
+  const head = printable(`cluster ${report.cluster}${id}: ${report.healthy ? "healthy" : "NOT HEALTHY"}, ${members} member${members === 1 ? "" : "s"}, `);
+  if (report.leader === null) return `${head}no leader`;
+  const leader = printable(report.leader);
+  return `${head}leader ${width === undefined ? leader : elideMiddle(leader, Math.max(width - head.length - "leader ".length, 12))}`;
 }
 
 export function formatStatusReport(report: StatusReport, wide: boolean): string {
@@ -57,5 +60,5 @@ export function formatStatusReport(report: StatusReport, wide: boolean): string 
   const table = formatTable(columns, report.members.map((m) => columns.map((c) => c.cell(m))), wide ? undefined : TERMINAL_WIDTH);
   const problems = report.members.flatMap((m) => m.problems.flatMap((p) => fit(printable(`${label(m)}: ${p}`))));
   if (report.alarmsUnread) problems.push(...fit(printable(`alarms could not be read: ${report.alarmsUnread}`)));
-  return [...fit(printable(summary(report))), table, ...(problems.length > 0 ? ["", ...problems] : [])].join("\n");
+  return [...fit(summary(report, wide ? undefined : TERMINAL_WIDTH)), table, ...(problems.length > 0 ? ["", ...problems] : [])].join("\n");
 }

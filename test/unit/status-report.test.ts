@@ -56,7 +56,7 @@ test("a healthy cluster: roles, leader, sizes, and the JSON names its format ver
     "isMember", "name", "peerUrls", "problems", "raftAppliedIndex", "raftIndex", "raftTerm", "reachable", "revision", "role", "started",
   ]);
   const text = formatStatusReport(r, false);
-  assert.match(text, /^cluster edge \(ID ff\): 3 members, leader a, healthy\n/);
+  assert.match(text, /^cluster edge \(ID ff\): healthy, 3 members, leader a\n/);
   assert.match(text, /\na +leader +healthy +3\.4\.23 +20\.0 KiB\n/, "sizes as people read them");
 });
 
@@ -111,7 +111,7 @@ test("no leader is an error of every member that says so", () => {
   const r = report(three.map((m) => answered(m, { leader: "0" })), threeHosts);
   assert.equal(r.leader, null);
   assert.ok(r.members.every((m) => statusWord(m) === "no leader" && !m.healthy));
-  assert.match(formatStatusReport(r, false), /^cluster edge \(ID ff\): 3 members, no leader, NOT HEALTHY/);
+  assert.match(formatStatusReport(r, false), /^cluster edge \(ID ff\): NOT HEALTHY, 3 members, no leader$/m);
 });
 
 test("every line of the default table fits 80 columns with 63-character names; --wide shows them whole", () => {
