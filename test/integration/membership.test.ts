@@ -13,13 +13,12 @@ import { after, before, describe, test } from "node:test";
 import { SYSTEMD_LAYOUT } from "../../src/etcd/layout.js";
 import type { ChangePlan } from "../../src/state/change-plan.js";
 import type { MemberStatus, StatusReport } from "../../src/cluster/status-report.js";
-import { serveFolder } from "../harness/http-server.js";
+import type { serveFolder } from "../harness/http-server.js";
 import { createTestNetwork, type TestNetwork } from "../harness/netns.js";
 import { requirePrerequisites } from "../harness/prerequisites.js";
-import { installedEtcdVersion, makeUpstreamRelease } from "../harness/release.js";
 import { startUnit, type RunningService } from "../harness/service.js";
 import { REPO, runCli, tempDir } from "../support.js";
-import { BOOT_PREREQUISITES, bootCloudInitHost, etcdctl, provisionCloudInitHost, waitForHealthyCluster } from "./support/boot.js";
+import { BOOT_PREREQUISITES, bootCloudInitHost, serveInstalledRelease, stopService, etcdctl, provisionCloudInitHost, waitForHealthyCluster } from "./support/boot.js";
 
 interface SpecHost {
   name: string;
@@ -86,11 +85,7 @@ describe("membership changes on a running cluster", { timeout: 300_000 }, () => 
     const member = running.get(host);
     assert.ok(member);
     running.delete(host);
-    // A removed member stops by itself: it may be gone already.
-    if (member.child.exitCode !== null || member.child.signalCode !== null) return;
-    const exited = new Promise((resolve) => member.child.once("exit", resolve));
-    member.child.kill("SIGTERM");
-    await exited;
+    await stopService(member);
   }
 
   async function startAgain(host: string): Promise<void> {
@@ -118,10 +113,9 @@ describe("membership changes on a running cluster", { timeout: 300_000 }, () => 
 
   before(async () => {
     dir = await tempDir("membership");
-    version = await installedEtcdVersion().catch(() => "");
-    if (!version) return;
-    await makeUpstreamRelease(join(dir, "releases"), version);
-    server = await serveFolder(join(dir, "releases"));
+    const served = await serveInstalledRelease(dir);
+    version = served?.version ?? "";
+    server = served?.server;
   });
 
   after(async () => {

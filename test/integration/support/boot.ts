@@ -12,6 +12,8 @@ import { runCommand, runChecked, type CommandResult } from "../../harness/exec.j
 import { hostPath, hostRootArgv, materialiseWriteFiles } from "../../harness/host-root.js";
 import type { TestNetwork } from "../../harness/netns.js";
 import { readOpenrcService, startOpenrcService } from "../../harness/openrc.js";
+import { serveFolder } from "../../harness/http-server.js";
+import { installedEtcdVersion, makeUpstreamRelease } from "../../harness/release.js";
 import { describeExited, logTail, startUnit, type RunningService } from "../../harness/service.js";
 import { waitUntil } from "../../harness/wait.js";
 import { FIXED_NOW } from "../../support.js";
@@ -140,4 +142,20 @@ export async function assertReadWriteEverywhere(network: TestNetwork, outputDir:
     assert.equal(get.code, 0, get.stderr);
     assert.equal(get.stdout.trim(), `written via ${name}`);
   }
+}
+
+/** The installed etcd as an upstream release served on 127.0.0.1, for specs' downloadUrl; undefined without etcd. */
+export async function serveInstalledRelease(dir: string): Promise<{ version: string; server: Awaited<ReturnType<typeof serveFolder>> } | undefined> {
+  const version = await installedEtcdVersion().catch(() => "");
+  if (!version) return undefined;
+  await makeUpstreamRelease(join(dir, "releases"), version);
+  return { version, server: await serveFolder(join(dir, "releases")) };
+}
+
+/** Stops a member as systemd would (SIGTERM) and waits for it; a removed member may have stopped by itself. */
+export async function stopService(service: RunningService): Promise<void> {
+  if (service.child.exitCode !== null || service.child.signalCode !== null) return;
+  const exited = new Promise((resolve) => service.child.once("exit", resolve));
+  service.child.kill("SIGTERM");
+  await exited;
 }
