@@ -6,23 +6,15 @@ import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { before, describe, test } from "node:test";
-import { main } from "../../src/cli/main.js";
-import { FIXED_NOW, tempDir } from "../support.js";
+import { FIXED_NOW, runCliAt, tempDir } from "../support.js";
 
 const DAY = 86_400_000;
-
-async function runAt(now: Date, argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { out: (t) => out.push(t), err: (t) => err.push(t), now: () => now });
-  return { code, out: out.join("\n"), err: err.join("\n") };
-}
 
 describe("certs --warn-days", () => {
   let spec = "";
   let pki = "";
   const daysLater = (days: number) => new Date(FIXED_NOW.getTime() + days * DAY);
-  const certs = (days: number, warn: string, ...more: string[]) => runAt(daysLater(days), ["certs", spec, "--pki", pki, "--warn-days", warn, ...more]);
+  const certs = (days: number, warn: string, ...more: string[]) => runCliAt(daysLater(days), ["certs", spec, "--pki", pki, "--warn-days", warn, ...more]);
 
   before(async () => {
     const dir = await tempDir("warn-days");
@@ -30,7 +22,7 @@ describe("certs --warn-days", () => {
     pki = join(dir, "pki");
     // CA for 90 days, host and client certificates for 40.
     await writeFile(spec, "apiVersion: etcdboot/v1alpha1\ncluster: {name: soon}\ntls: {validityDays: 40, caValidityDays: 90}\nhosts:\n  - {name: a, address: 10.0.0.1}\n  - {name: b, address: 10.0.0.2}\nclients: [admin, backup]\n");
-    const built = await runAt(FIXED_NOW, ["build", spec, "--out", join(dir, "output"), "--pki", pki]);
+    const built = await runCliAt(FIXED_NOW, ["build", spec, "--out", join(dir, "output"), "--pki", pki]);
     assert.equal(built.code, 0, built.err);
   });
 
@@ -64,11 +56,11 @@ describe("certs --warn-days", () => {
 
   test("N must be a whole number of days, 0 or more: a usage error otherwise, before anything is read", async () => {
     for (const bad of ["-1", "1.5", "ten", "", "1e3", "0x10", "9999999", " "]) {
-      const result = await runAt(FIXED_NOW, ["certs", "/nonexistent/cluster.yaml", `--warn-days=${bad}`]);
+      const result = await runCliAt(FIXED_NOW, ["certs", "/nonexistent/cluster.yaml", `--warn-days=${bad}`]);
       assert.equal(result.code, 2, `--warn-days ${JSON.stringify(bad)}: ${result.err}`);
       assert.match(result.err, /^etcdboot: --warn-days ".*" is not a whole number of days \(0 or more, at most 999999\): write e\.g\. --warn-days 30$/);
     }
-    const missing = await runAt(FIXED_NOW, ["certs", spec, "--warn-days"]);
+    const missing = await runCliAt(FIXED_NOW, ["certs", spec, "--warn-days"]);
     assert.equal(missing.code, 2);
     assert.match(missing.err, /--warn-days/);
   });
