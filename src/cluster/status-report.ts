@@ -103,7 +103,8 @@ function memberStatus(input: StatusInput, h: MemberHealth, leader: string | unde
   const wanted = input.specHosts.find((s) => s.name === name);
   const started = member.name !== "";
   const reachable = status !== undefined;
-  const label = name || `[${hexMemberId(member.ID)}]`;
+  // What members remove/promote accept: the host's name, or the hex ID of a member no host is.
+  const label = name || hexMemberId(member.ID);
   const own = alarms?.filter((a) => a.memberId === member.ID && a.alarm !== "NONE").map((a) => a.alarm) ?? [];
   const errors = (status?.errors ?? []).filter((e) => alarms === undefined || !ALARM_ERROR.test(e));
   if (status && status.leader === "0" && errors.length === 0) errors.push("no leader");

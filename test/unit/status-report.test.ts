@@ -136,6 +136,38 @@ test("every line of the default table fits 80 columns with 63-character names; -
   assert.ok(wide.includes("x".repeat(200)), "problems whole");
 });
 
+test("a member no host is: shown by its ID, and the fix names the ID", () => {
+  const stranger = member(255, "", { isLearner: true });
+  const r = report([...three.map((m) => answered(m)), { member: stranger, problem: "not started" }], threeHosts);
+  const row = r.members[3];
+  assert.deepEqual([row?.name, row?.id, row?.drift], ["", "ff", "not-in-spec"]);
+  assert.match(row?.problems.join("\n") ?? "", /remove it \(etcdboot members remove ff\)/);
+  assert.match(formatStatusReport(r, false), /\n\[ff\] +learner +not started +— +—\n/);
+});
+
+test("answers that are not etcd's (a stranger at the client URL) make empty values, never a crash", async () => {
+  const { createServer } = await import("node:http");
+  const odd = [null, [], { members: [null, 5, { ID: 7, name: { x: 1 }, peerURLs: "no", clientURLs: [1, null] }], errors: "x", header: 5, version: 3 }];
+  const server = createServer((_req, res) => res.end(JSON.stringify(odd.shift() ?? {})));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { EtcdClient } = await import("../../src/cluster/client.js");
+  const client = new EtcdClient({ caCertPem: "", certPem: "", keyPem: "" }, 2000);
+  try {
+    const address = server.address();
+    assert.ok(address && typeof address === "object");
+    const url = `http://127.0.0.1:${address.port}`;
+    assert.deepEqual(await client.listMembers(url), []);
+    assert.deepEqual(await client.alarms(url), []);
+    const members = await client.listMembers(url);
+    assert.deepEqual(members[2], { ID: "7", name: "", peerURLs: [], clientURLs: ["1", ""], isLearner: false });
+    const status = await client.status(url);
+    assert.deepEqual([status.errors, status.version, status.clusterId, status.leader], [[], "", "", "0"]);
+  } finally {
+    await client.close();
+    server.close();
+  }
+});
+
 test("a member name from the network cannot reach the terminal as control characters", () => {
   const hostile = member(9, "evil\u001b[2J\nname");
   const r = report([...three.map((m) => answered(m)), answered(hostile)], threeHosts);
