@@ -75,10 +75,11 @@ export interface StatusInput {
 /** etcd repeats every alarm in each member's status errors (as "memberID:… alarm:NOSPACE"); the alarm list says it once, per member. */
 const ALARM_ERROR = /\balarm:\s*[A-Z]/;
 
-const ALARM_ADVICE: Record<string, string> = {
-  NOSPACE: "the database reached its quota (tuning.quotaBackendBytes) and the cluster refuses writes: delete or compact, defragment, then etcdctl alarm disarm; or raise the quota",
-  CORRUPT: "its data differs from the other members': remove it and add it again with an empty data folder",
-};
+/** A Map, not an object: an alarm name comes from the network ("constructor" must find nothing). */
+const ALARM_ADVICE = new Map([
+  ["NOSPACE", "the database reached its quota (tuning.quotaBackendBytes) and the cluster refuses writes: delete or compact, defragment, then etcdctl alarm disarm; or raise the quota"],
+  ["CORRUPT", "its data differs from the other members': remove it and add it again with an empty data folder"],
+]);
 
 function finite(value: number | undefined): number | null {
   return value === undefined || !Number.isFinite(value) ? null : value;
@@ -113,7 +114,7 @@ function memberStatus(input: StatusInput, h: MemberHealth, leader: string | unde
   const problems: string[] = [];
   if (!started) problems.push(`added but not started: boot it with its artifacts${member.isLearner ? `, then etcdboot members promote ${label}` : ""}`);
   else if (!reachable) problems.push(h.problem ?? "unreachable");
-  for (const alarm of own) problems.push(`alarm ${alarm}${ALARM_ADVICE[alarm] ? `: ${ALARM_ADVICE[alarm]}` : ""}`);
+  for (const alarm of own) problems.push(`alarm ${alarm}${ALARM_ADVICE.has(alarm) ? `: ${ALARM_ADVICE.get(alarm)}` : ""}`);
   for (const error of errors) problems.push(`etcd reports: ${error}${/no leader/.test(error) ? " (fewer than a quorum of members reach each other)" : ""}`);
   if (drift === "not-in-spec") problems.push(`a member, but not a host in the spec: remove it (etcdboot members remove ${label}), or put it back in the spec`);
   if (drift === "peer-url" && wanted) problems.push(`peer URL ${member.peerURLs.join(",")}, the spec says ${wanted.peerUrl}: run etcdboot members update ${name}, then restart it at its new address`);

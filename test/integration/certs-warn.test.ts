@@ -3,9 +3,9 @@
 // with short validity; the clock moved forward through main()'s io.now.
 
 import assert from "node:assert/strict";
-import { writeFile } from "node:fs/promises";
+import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { before, describe, test } from "node:test";
+import { after, before, describe, test } from "node:test";
 import { FIXED_NOW, runCliAt, tempDir } from "../support.js";
 
 const DAY = 86_400_000;
@@ -16,8 +16,14 @@ describe("certs --warn-days", () => {
   const daysLater = (days: number) => new Date(FIXED_NOW.getTime() + days * DAY);
   const certs = (days: number, warn: string, ...more: string[]) => runCliAt(daysLater(days), ["certs", spec, "--pki", pki, "--warn-days", warn, ...more]);
 
+  let dir = "";
+
+  after(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
   before(async () => {
-    const dir = await tempDir("warn-days");
+    dir = await tempDir("warn-days");
     spec = join(dir, "cluster.yaml");
     pki = join(dir, "pki");
     // CA for 90 days, host and client certificates for 40.

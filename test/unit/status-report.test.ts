@@ -102,6 +102,9 @@ test("a NOSPACE alarm is shown on the member that raised it, once, with what to 
   assert.deepEqual(r.members.map((m) => `${m.name}:${m.alarms.join()}:${m.errors.length}:${statusWord(m)}`), ["a::0:healthy", "b:NOSPACE:0:NOSPACE", "c::0:healthy"]);
   assert.match(r.members[1]?.problems[0] ?? "", /alarm NOSPACE: the database reached its quota .*etcdctl alarm disarm/);
 
+  const odd = report(three.map((m) => answered(m)), threeHosts, [{ memberId: "3", alarm: "constructor" }]);
+  assert.deepEqual(odd.members[2]?.problems, ["alarm constructor"], "an alarm etcdboot does not know is named, without advice");
+
   const unread = report(three.map((m) => answered(m, { errors: [alarmText] })), threeHosts, { unread: "timed out" });
   assert.equal(unread.alarmsUnread, "timed out");
   assert.ok(unread.members.every((m) => m.errors.includes(alarmText) && !m.healthy), "without the alarm list, etcd's own error text stands");
