@@ -39,9 +39,14 @@ function removeMadeFolders(): void {
 
 /** Runs the CLI in-process with a fixed clock; collects what it prints. */
 export async function runCli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  return runCliAt(FIXED_NOW, argv);
+}
+
+/** runCli with the clock at now: certificates age without waiting. */
+export async function runCliAt(now: Date, argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await main(argv, { out: (t) => out.push(t), err: (t) => err.push(t), now: () => FIXED_NOW });
+  const code = await main(argv, { out: (t) => out.push(t), err: (t) => err.push(t), now: () => now });
   return { code, out: out.join("\n"), err: err.join("\n") };
 }
 

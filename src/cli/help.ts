@@ -69,12 +69,11 @@ Commands:
                      them in the lock file
   plan [SPEC]        show what build would change, host by host, and what the
                      running cluster needs
-  status [SPEC]      health, version, leader, DB size and raft term/index of
-                     every member
+  status [SPEC]      members' health, role, alarms, DB size; drift from the spec
   members add|promote|remove|update HOST [SPEC]
                      change the running cluster's membership, one safe step at
                      a time (etcdboot members add --help, …)
-  certs [SPEC]       list every certificate with its expiry, soonest first
+  certs [SPEC]       every certificate's expiry, soonest first; --warn-days N
   snapshot save [SPEC] [-o FILE]
                      stream a verified snapshot of the cluster's data from one
                      member
@@ -158,13 +157,19 @@ ${FETCH_HELP}
   -h, --help         this help`,
   status: `Usage: etcdboot status [SPEC] [options]
 
-Asks every member, with the admin client certificate, for its status: endpoint,
-ID, name, version, DB size, leader, learner, raft term and index, health.
-Exits 1 if any member is unhealthy or unreachable.
+Asks every member, with the admin client certificate, for its status and the
+cluster for its alarms, and compares the membership with the spec's hosts.
+Prints one line per member: name, role, status, etcd version, DB size ("—"
+where a member cannot say), then what is wrong and what to do.
+Exits 1 if a member is unhealthy, unreachable or not started, an alarm is
+raised (NOSPACE: the quota is full), or the membership and the spec differ
+(a member the spec lacks, a host that is no member, a stale peer URL).
 
 Options:
 ${PKI_HELP}
-  --json             machine-readable output
+  --wide             add endpoint, ID, DB in use, raft term/index, revision
+  --json             every field, for monitoring ("version": 1 names the
+                     format)
   -h, --help         this help`,
   members: `Usage: etcdboot members <add|promote|remove|update> HOST [SPEC] [options]
 
@@ -195,6 +200,8 @@ connections: no restart needed).
 
 Options:
 ${PKI_HELP}
+  --warn-days N      exit 1, naming them, if certificates expire within N days
+                     (a whole number of days, 0 or more; 0: already expired)
   --json             machine-readable output
   -h, --help         this help`,
   snapshot: `Usage: etcdboot snapshot save [SPEC] [options]

@@ -179,14 +179,14 @@ async function withCluster<T>(specFile: string, pkiRoot: string, act: (session: 
 }
 
 async function status(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseCommandLine("status", args, clusterOptions, 1);
+  const { values, positionals } = parseCommandLine("status", args, { ...clusterOptions, wide: { type: "boolean", default: false } }, 1);
   if (values.help) return (io.out(HELP.status), 0);
-  const { formatStatusTable, statusRows, surveyCluster } = await clusterOps();
-  const rows = await withCluster(positionals[0] ?? "cluster.yaml", values.pki, async (session) => statusRows(await surveyCluster(session)));
-  io.out(values.json ? JSON.stringify(rows, null, 2) : formatStatusTable(rows));
-  const sick = rows.filter((r) => !r.healthy);
-  if (sick.length > 0) io.err(`etcdboot: unhealthy: ${sick.map((r) => `${r.name || r.id}: ${r.errors.join("; ")}`).join(", ")}`);
-  return sick.length > 0 ? EXIT_FAILURE : 0;
+  const [{ clusterStatus }, { formatStatusReport, statusWord }] = await Promise.all([clusterOps(), import("../cluster/status-table.js")]);
+  const report = await withCluster(positionals[0] ?? "cluster.yaml", values.pki, clusterStatus);
+  io.out(values.json ? JSON.stringify(report, null, 2) : formatStatusReport(report, values.wide));
+  const sick = report.members.filter((m) => !m.healthy);
+  if (sick.length > 0) io.err(`etcdboot: not healthy: ${sick.map((m) => `${m.name || m.id} (${statusWord(m)})`).join(", ")}`);
+  return report.healthy ? 0 : EXIT_FAILURE;
 }
 
 const MEMBER_ACTIONS = ["add", "promote", "remove", "update"] as const;
@@ -312,12 +312,18 @@ async function image(args: string[], io: Io): Promise<number> {
 }
 
 async function certs(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseCommandLine("certs", args, { pki: { type: "string", default: "pki" }, json: { type: "boolean", default: false }, help: { type: "boolean", short: "h", default: false } }, 1);
+  const options = { pki: { type: "string", default: "pki" }, json: { type: "boolean", default: false }, "warn-days": { type: "string" }, help: { type: "boolean", short: "h", default: false } } satisfies ParseArgsConfig["options"];
+  const { values, positionals } = parseCommandLine("certs", args, options, 1);
   if (values.help) return (io.out(HELP.certs), 0);
-  const { formatCertificates, listCertificates } = await import("../ops/certs.js");
+  const { expiringWithin, formatCertificates, listCertificates, renewalAdvice, warnDays } = await import("../ops/certs.js");
+  const days = values["warn-days"] === undefined ? undefined : warnDays(values["warn-days"]);
   const lines = await listCertificates(positionals[0] ?? "cluster.yaml", values.pki, io.now());
   io.out(values.json ? JSON.stringify(lines, null, 2) : formatCertificates(lines));
-  return 0;
+  if (days === undefined) return 0;
+  const expiring = expiringWithin(lines, days, io.now());
+  if (expiring.length === 0) return 0;
+  io.err(`etcdboot: ${expiring.length} certificate${expiring.length === 1 ? "" : "s"} expire${expiring.length === 1 ? "s" : ""} within ${days} days: ${expiring.map((l) => `${l.kind} ${l.name} (${l.notAfter})`).join(", ")}: ${renewalAdvice(expiring)}`);
+  return EXIT_FAILURE;
 }
 
 async function init(args: string[], io: Io): Promise<number> {

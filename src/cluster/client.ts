@@ -31,9 +31,19 @@ export interface EndpointStatus {
   raftIndex: number;
   isLearner: boolean;
   errors: string[];
+  /** Bytes the database file takes, and the part of it in use (the rest is freed by defragmenting). */
+  dbSizeInUse: number;
+  raftAppliedIndex: number;
   /** From the response header, decimal as the gateway sends them. */
   clusterId: string;
   revision: string;
+}
+
+export interface Alarm {
+  /** Decimal, as the gateway sends it. */
+  memberId: string;
+  /** etcd's name for it: NOSPACE (the quota is reached: writes refused), CORRUPT. */
+  alarm: string;
 }
 
 /** A member ID as etcdctl prints it (hex); kept as it is if the gateway sent something else. */
@@ -41,13 +51,14 @@ export function hexMemberId(id: string): string {
   return /^\d+$/.test(id) ? BigInt(id).toString(16) : id;
 }
 
-interface RawMember {
-  ID?: string;
-  name?: string;
-  peerURLs?: string[];
-  clientURLs?: string[];
-  isLearner?: boolean;
-}
+// The gateway's answer as the types etcd documents, whatever arrived: something else listening
+// at a client URL gets a clear "not etcd" or empty values, never a crash. uint64s come as
+// decimal strings (protobuf JSON), which Number() would round: kept as text until used.
+type JsonObject = Record<string, unknown>;
+const asRecord = (value: unknown): JsonObject => (typeof value === "object" && value !== null && !Array.isArray(value) ? (value as JsonObject) : {});
+const asRecords = (value: unknown): JsonObject[] => (Array.isArray(value) ? value.map(asRecord) : []);
+const asText = (value: unknown, fallback = ""): string => (typeof value === "string" ? value : typeof value === "number" ? String(value) : fallback);
+const asTexts = (value: unknown): string[] => (Array.isArray(value) ? value.map((v) => asText(v)) : []);
 
 export class EtcdClient {
   private readonly agent: Agent;
@@ -93,20 +104,20 @@ export class EtcdClient {
   }
 
   async listMembers(endpoint: string): Promise<Member[]> {
-    const result = await this.call<{ members?: RawMember[] }>(endpoint, "/v3/cluster/member/list", {});
-    if (result.members !== undefined && !Array.isArray(result.members)) throw new ClusterError(`${endpoint}: the member list is not a list: is this etcd?`);
-    return (result.members ?? []).map((m) => ({
-      ID: String(m.ID ?? ""),
-      name: m.name ?? "",
-      peerURLs: m.peerURLs ?? [],
-      clientURLs: m.clientURLs ?? [],
-      isLearner: m.isLearner === true,
+    const result = asRecord(await this.call(endpoint, "/v3/cluster/member/list", {}));
+    if (result["members"] !== undefined && !Array.isArray(result["members"])) throw new ClusterError(`${endpoint}: the member list is not a list: is this etcd?`);
+    return asRecords(result["members"]).map((m) => ({
+      ID: asText(m["ID"]),
+      name: asText(m["name"]),
+      peerURLs: asTexts(m["peerURLs"]),
+      clientURLs: asTexts(m["clientURLs"]),
+      isLearner: m["isLearner"] === true,
     }));
   }
 
   async addLearner(endpoint: string, peerUrl: string): Promise<string> {
-    const result = await this.call<{ member?: RawMember }>(endpoint, "/v3/cluster/member/add", { peerURLs: [peerUrl], isLearner: true });
-    return String(result.member?.ID ?? "");
+    const result = asRecord(await this.call(endpoint, "/v3/cluster/member/add", { peerURLs: [peerUrl], isLearner: true }));
+    return asText(asRecord(result["member"])["ID"]);
   }
 
   async promote(endpoint: string, id: string): Promise<void> {
@@ -122,28 +133,29 @@ export class EtcdClient {
   }
 
   async status(endpoint: string): Promise<EndpointStatus> {
-    const s = await this.call<{
-      header?: { member_id?: string; cluster_id?: string; revision?: string };
-      version?: string;
-      dbSize?: string;
-      leader?: string;
-      raftIndex?: string;
-      raftTerm?: string;
-      isLearner?: boolean;
-      errors?: string[];
-    }>(endpoint, "/v3/maintenance/status", {});
+    const s = asRecord(await this.call(endpoint, "/v3/maintenance/status", {}));
+    const header = asRecord(s["header"]);
     return {
-      version: s.version ?? "",
-      dbSize: Number(s.dbSize ?? 0),
-      leader: String(s.leader ?? "0"),
-      memberId: String(s.header?.member_id ?? ""),
-      raftTerm: Number(s.raftTerm ?? 0),
-      raftIndex: Number(s.raftIndex ?? 0),
-      isLearner: s.isLearner === true,
-      errors: s.errors ?? [],
-      clusterId: String(s.header?.cluster_id ?? ""),
-      revision: String(s.header?.revision ?? "0"),
+      version: asText(s["version"]),
+      dbSize: Number(asText(s["dbSize"], "0")),
+      leader: asText(s["leader"], "0"),
+      memberId: asText(header["member_id"]),
+      raftTerm: Number(asText(s["raftTerm"], "0")),
+      raftIndex: Number(asText(s["raftIndex"], "0")),
+      isLearner: s["isLearner"] === true,
+      errors: asTexts(s["errors"]),
+      dbSizeInUse: Number(asText(s["dbSizeInUse"], "0")),
+      raftAppliedIndex: Number(asText(s["raftAppliedIndex"], "0")),
+      clusterId: asText(header["cluster_id"]),
+      revision: asText(header["revision"], "0"),
     };
+  }
+
+  /** The cluster's raised alarms (NOSPACE, CORRUPT), each with the member that raised it. */
+  async alarms(endpoint: string): Promise<Alarm[]> {
+    const result = asRecord(await this.call(endpoint, "/v3/maintenance/alarm", { action: "GET" }));
+    if (result["alarms"] !== undefined && !Array.isArray(result["alarms"])) throw new ClusterError(`${endpoint}: the alarm list is not a list: is this etcd?`);
+    return asRecords(result["alarms"]).map((a) => ({ memberId: asText(a["memberID"]), alarm: asText(a["alarm"], "NONE") }));
   }
 
   /**

@@ -1,7 +1,10 @@
-// `etcdboot certs`: every certificate of the cluster with its expiry, soonest first.
+// `etcdboot certs`: every certificate of the cluster with its expiry, soonest first; with
+// --warn-days N, the ones that expire within N days, for a monitoring check's exit code.
 
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
+import { UsageError } from "../errors.js";
+import { formatTable } from "../text-table.js";
 import { certificateInfo } from "../state/record-build.js";
 import { loadValidSpec } from "./build.js";
 import { existingPkiDir, parsePkiFile, readPkiFile } from "./read-pki.js";
@@ -39,8 +42,28 @@ export async function listCertificates(specFile: string, pkiRoot: string, now: D
   return lines.sort((a, b) => a.daysLeft - b.daysLeft || a.name.localeCompare(b.name));
 }
 
+const DAY_MS = 86_400_000;
+
 export function formatCertificates(lines: CertificateLine[]): string {
-  const rows = [["KIND", "NAME", "NOT AFTER", "DAYS LEFT", "SERIAL"], ...lines.map((l) => [l.kind, l.name, l.notAfter, String(l.daysLeft), l.serial])];
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]?.length ?? 0)));
-  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join("  ").trimEnd()).join("\n");
+  const columns = [{ header: "KIND" }, { header: "NAME" }, { header: "NOT AFTER" }, { header: "DAYS LEFT" }, { header: "SERIAL" }];
+  return formatTable(columns, lines.map((l) => [l.kind, l.name, l.notAfter, String(l.daysLeft), l.serial]));
+}
+
+/** --warn-days: a whole number of days, 0 or more (0 names only the expired ones). */
+export function warnDays(text: string): number {
+  const days = /^\d{1,6}$/.test(text.trim()) ? Number(text.trim()) : Number.NaN;
+  if (!Number.isSafeInteger(days)) throw new UsageError(`--warn-days ${JSON.stringify(text)} is not a whole number of days (0 or more, at most 999999): write e.g. --warn-days 30`);
+  return days;
+}
+
+/** The certificates whose end is at most days away (or already past). */
+export function expiringWithin(lines: readonly CertificateLine[], days: number, now: Date): CertificateLine[] {
+  return lines.filter((l) => Date.parse(l.notAfter) <= now.getTime() + days * DAY_MS);
+}
+
+/** What to run for them: build renews hosts and clients; only a new CA (re-issuing everything) renews the CA. */
+export function renewalAdvice(expiring: readonly CertificateLine[]): string {
+  const leaves = expiring.some((l) => l.kind !== "ca") ? ["etcdboot build re-issues host and client certificates"] : [];
+  const ca = expiring.some((l) => l.kind === "ca") ? ["the CA is renewed only by etcdboot build --replace-ca, which re-issues every certificate"] : [];
+  return [...leaves, ...ca].join("; ");
 }

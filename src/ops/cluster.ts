@@ -4,9 +4,10 @@
 
 import { setTimeout as sleep } from "node:timers/promises";
 import { etcdctlClient } from "../clients/etcdctl-client.js";
-import { EtcdClient, hexMemberId, type Member } from "../cluster/client.js";
-import { hostOfMember, memberOfHost, type KnownHost } from "../cluster/known-hosts.js";
+import { EtcdClient, hexMemberId, type Alarm, type Member } from "../cluster/client.js";
+import { memberOfHost, type KnownHost } from "../cluster/known-hosts.js";
 import { memberLabel, refuseAdd, refuseRemove, refuseUpdate, type ClusterSurvey, type MemberHealth, type RemoveOptions } from "../cluster/safety.js";
+import { assembleStatusReport, type StatusReport } from "../cluster/status-report.js";
 import { clientUrl, peerUrl } from "../etcd/config.js";
 import { UserError } from "../errors.js";
 import type { Spec } from "../spec/types.js";
@@ -176,54 +177,25 @@ export async function updateMember(session: ClusterSession, name: string): Promi
 
 // ---- status ----
 
-export interface StatusRow {
-  endpoint: string;
-  id: string;
-  name: string;
-  version: string;
-  dbSize: number;
-  isLeader: boolean;
-  isLearner: boolean;
-  raftTerm: number;
-  raftIndex: number;
-  healthy: boolean;
-  errors: string[];
+/** Status as monitoring reads it: the survey, the alarm list, and the spec's hosts to find drift. */
+export async function clusterStatus(session: ClusterSession): Promise<StatusReport> {
+  const survey = await surveyCluster(session);
+  const { spec } = session;
+  return assembleStatusReport({
+    cluster: spec.cluster.name,
+    specHosts: spec.hosts.map((host) => ({ name: host.name, peerUrl: peerUrl(spec, host) })),
+    survey,
+    alarms: await readAlarms(session, survey),
+  });
 }
 
-/** A member that has not started is named after the host whose peer URL it has. */
-export function statusRows(survey: ClusterSurvey): StatusRow[] {
-  return survey.health.map((h) => ({
-    endpoint: h.endpoint ?? "",
-    id: hexMemberId(h.member.ID),
-    name: hostOfMember(h.member, survey.hosts) ?? "",
-    version: h.status?.version ?? "",
-    dbSize: h.status?.dbSize ?? 0,
-    isLeader: h.status !== undefined && h.status.leader === h.member.ID,
-    isLearner: h.member.isLearner,
-    raftTerm: h.status?.raftTerm ?? 0,
-    raftIndex: h.status?.raftIndex ?? 0,
-    healthy: h.problem === undefined,
-    errors: h.problem ? [h.problem] : [],
-  }));
-}
-
-export function formatStatusTable(rows: StatusRow[]): string {
-  const header = ["ENDPOINT", "ID", "NAME", "VERSION", "DB SIZE", "IS LEADER", "IS LEARNER", "RAFT TERM", "RAFT INDEX", "HEALTH", "ERRORS"];
-  const cells = rows.map((r) => [
-    r.endpoint,
-    r.id,
-    r.name,
-    r.version,
-    `${r.dbSize} B`,
-    String(r.isLeader),
-    String(r.isLearner),
-    String(r.raftTerm),
-    String(r.raftIndex),
-    r.healthy ? "healthy" : "UNHEALTHY",
-    r.errors.join("; "),
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]?.length ?? 0)));
-  const line = (values: string[]) => `| ${values.map((v, i) => v.padEnd(widths[i] ?? 0)).join(" | ")} |`;
-  const rule = `+${widths.map((w) => "-".repeat(w + 2)).join("+")}+`;
-  return [rule, line(header), rule, ...cells.map(line), rule].join("\n");
+/** The alarm list goes through raft: ask a member that knows a leader, or say why it is unknown. */
+async function readAlarms(session: ClusterSession, survey: ClusterSurvey): Promise<Alarm[] | { unread: string }> {
+  const endpoint = survey.health.find((h) => h.endpoint && h.status && h.status.leader !== "0")?.endpoint;
+  if (!endpoint) return { unread: "no member that answered knows a leader" };
+  try {
+    return await session.client.alarms(endpoint);
+  } catch (error) {
+    return { unread: (error as Error).message };
+  }
 }

@@ -8,6 +8,7 @@
 // etcdctl accepts, the newest `keep` kept, and a visible failure when its member is down; the
 // Alpine variant writes to the mounted data partition and skips when it is not mounted.
 
+import type { StatusReport } from "../../src/cluster/status-report.js";
 import assert from "node:assert/strict";
 import { chmod, copyFile, readdir, readFile, rm, stat, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -119,7 +120,7 @@ describe("snapshot save and restore on a running cluster", { timeout: 600_000 },
     assert.deepEqual((await readdir(snapshots())).sort(), [`${saved.file.split("/").pop()}`, `${saved.file.split("/").pop()}.json`], "no temporary file left");
     const facts = JSON.parse(await readFile(`${saved.file}.json`, "utf8")) as Facts;
     assert.deepEqual([facts.sha256, facts.size, facts.clusterId], [saved.sha256, (await stat(saved.file)).size, oldClusterId]);
-    const leader = JSON.parse((await cli("etcd-1", ["status", "--json"])).stdout) as { name: string; isLeader: boolean }[];
+    const leader = (JSON.parse((await cli("etcd-1", ["status", "--json"])).stdout) as StatusReport).members;
     assert.equal(leader.find((r) => r.name === saved?.member)?.isLeader, false, "taken from a follower, sparing the leader");
     assert.equal(facts.sha256, (await runCommand(["sha256sum", saved.file])).stdout.split(" ")[0]);
 

@@ -12,15 +12,14 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { SYSTEMD_LAYOUT } from "../../src/etcd/layout.js";
 import type { ChangePlan } from "../../src/state/change-plan.js";
-import type { StatusRow } from "../../src/ops/cluster.js";
-import { serveFolder } from "../harness/http-server.js";
+import type { MemberStatus, StatusReport } from "../../src/cluster/status-report.js";
+import type { serveFolder } from "../harness/http-server.js";
 import { createTestNetwork, type TestNetwork } from "../harness/netns.js";
 import { requirePrerequisites } from "../harness/prerequisites.js";
-import { installedEtcdVersion, makeUpstreamRelease } from "../harness/release.js";
 import { startUnit, type RunningService } from "../harness/service.js";
 import { REPO, runCli, tempDir } from "../support.js";
 import type { MemberChange } from "../../src/cli/json-output.js";
-import { BOOT_PREREQUISITES, bootCloudInitHost, etcdctl, provisionCloudInitHost, waitForHealthyCluster } from "./support/boot.js";
+import { BOOT_PREREQUISITES, bootCloudInitHost, serveLocalRelease, stopService, etcdctl, provisionCloudInitHost, waitForHealthyCluster } from "./support/boot.js";
 
 interface SpecHost {
   name: string;
@@ -87,11 +86,7 @@ describe("membership changes on a running cluster", { timeout: 300_000 }, () => 
     const member = running.get(host);
     assert.ok(member);
     running.delete(host);
-    // A removed member stops by itself: it may be gone already.
-    if (member.child.exitCode !== null || member.child.signalCode !== null) return;
-    const exited = new Promise((resolve) => member.child.once("exit", resolve));
-    member.child.kill("SIGTERM");
-    await exited;
+    await stopService(member);
   }
 
   async function startAgain(host: string): Promise<void> {
@@ -99,13 +94,15 @@ describe("membership changes on a running cluster", { timeout: 300_000 }, () => 
     running.set(host, await startUnit({ network, host, rootDir: join(dir, "hosts", host), unitPath: SYSTEMD_LAYOUT.systemdUnit }));
   }
 
-  async function healthy(via: string): Promise<StatusRow[]> {
+  async function healthy(via: string): Promise<MemberStatus[]> {
     assert.ok(network);
     await waitForHealthyCluster(network, outputDir(), via, [...running.values()]);
     const result = await cli(via, ["status", "--json"]);
     assert.equal(result.code, 0, result.stderr);
-    return JSON.parse(result.stdout) as StatusRow[];
+    return members(result.stdout);
   }
+
+  const members = (json: string) => (JSON.parse(json) as StatusReport).members;
 
   async function assertKeysReadable(via: string, count: number): Promise<void> {
     assert.ok(network);
@@ -117,10 +114,9 @@ describe("membership changes on a running cluster", { timeout: 300_000 }, () => 
 
   before(async () => {
     dir = await tempDir("membership");
-    version = await installedEtcdVersion().catch(() => "");
-    if (!version) return;
-    await makeUpstreamRelease(join(dir, "releases"), version);
-    server = await serveFolder(join(dir, "releases"));
+    const served = await serveLocalRelease(dir);
+    version = served?.release.version ?? "";
+    server = served?.server;
   });
 
   after(async () => {
@@ -180,7 +176,8 @@ describe("membership changes on a running cluster", { timeout: 300_000 }, () => 
     await stop("etcd-3");
     const status = await cli("etcd-1", ["status"]);
     assert.equal(status.code, 1, "status exits non-zero while members are down");
-    assert.match(status.stdout, /UNHEALTHY/);
+    assert.match(status.stdout, /NOT HEALTHY/);
+    assert.match(status.stdout, /\netcd-3 +— +unreachable +— +—\n/);
     const unsafe = await cli("etcd-1", ["members", "remove", "etcd-1"]);
     assert.equal(unsafe.code, 1);
     assert.match(unsafe.stderr, /refused: .*below the quorum/);
@@ -258,7 +255,7 @@ describe("membership changes on a running cluster", { timeout: 300_000 }, () => 
     const expected = (JSON.parse(exact) as EtcdctlStatus[])
       .map((s) => `${s.Endpoint} ${BigInt(s.Status.header.member_id).toString(16)} ${s.Status.version} leader=${String(s.Status.leader) === String(s.Status.header.member_id)} term=${s.Status.raftTerm}`)
       .sort();
-    const actual = (JSON.parse(ours.stdout) as StatusRow[]).map((r) => `${r.endpoint} ${r.id} ${r.version} leader=${r.isLeader} term=${r.raftTerm}`).sort();
+    const actual = members(ours.stdout).map((r) => `${r.endpoint} ${r.id} ${r.etcdVersion} leader=${r.isLeader} term=${r.raftTerm}`).sort();
     assert.deepEqual(actual, expected);
   });
 
@@ -271,8 +268,8 @@ describe("membership changes on a running cluster", { timeout: 300_000 }, () => 
     assert.equal(added.code, 0, added.stderr);
     const status = await cli("etcd-1", ["status", "--json"]);
     assert.equal(status.code, 1, "a member that has not started is not healthy");
-    const unstarted = (JSON.parse(status.stdout) as StatusRow[]).find((r) => r.name === "etcd-3");
-    assert.deepEqual([unstarted?.isLearner, unstarted?.healthy, unstarted?.errors], [true, false, ["not started"]]);
+    const unstarted = members(status.stdout).find((r) => r.name === "etcd-3");
+    assert.deepEqual([unstarted?.isLearner, unstarted?.healthy, unstarted?.started, unstarted?.role], [true, false, false, "learner"]);
 
     const unknown = await cli("etcd-1", ["members", "remove", "etcd-9"]);
     assert.equal(unknown.code, 1);
@@ -282,7 +279,7 @@ describe("membership changes on a running cluster", { timeout: 300_000 }, () => 
 
     // Added again and taken back by its ID, as when no host's peer URL matches it any more.
     assert.equal((await cli("etcd-1", ["members", "add", "etcd-3"])).code, 0);
-    const again = (JSON.parse((await cli("etcd-1", ["status", "--json"])).stdout) as StatusRow[]).find((r) => r.name === "etcd-3");
+    const again = members((await cli("etcd-1", ["status", "--json"])).stdout).find((r) => r.name === "etcd-3");
     assert.ok(again?.id);
     const byId = await cli("etcd-1", ["members", "remove", again.id]);
     assert.equal(byId.code, 0, byId.stderr);

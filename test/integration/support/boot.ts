@@ -153,3 +153,11 @@ export async function serveLocalRelease(dir: string): Promise<{ release: Upstrea
   const release = await makeUpstreamRelease(join(dir, "releases"), version);
   return { release, server: await serveFolder(join(dir, "releases")) };
 }
+
+/** Stops a member as systemd would (SIGTERM) and waits for it; a removed member may have stopped by itself. */
+export async function stopService(service: RunningService): Promise<void> {
+  if (service.child.exitCode !== null || service.child.signalCode !== null) return;
+  const exited = new Promise((resolve) => service.child.once("exit", resolve));
+  service.child.kill("SIGTERM");
+  await exited;
+}
