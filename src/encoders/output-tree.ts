@@ -11,6 +11,7 @@ import { sha256Hex } from "../release/hash.js";
 import { pkiPaths } from "../pki/types.js";
 import type { Spec } from "../spec/types.js";
 import { envExport } from "../escape/env-file.js";
+import { prometheusFiles } from "../monitoring/prometheus-folder.js";
 import { commentLine } from "../escape/token.js";
 import { encodeCloudInit } from "./cloud-init.js";
 
@@ -65,6 +66,7 @@ export async function encodeOutputTree(spec: Spec, plans: HostPlan[], caCertPem:
   const files: OutputFile[] = [
     outputFile("ca.crt", caCertPem, false),
     outputFile("etcdctl.env", etcdctlEnvironment(spec, pkiDir), false),
+    ...prometheusFiles(spec).map((file) => outputFile(file.path, file.content, false)),
   ];
   for (const hostFiles of await Promise.all(plans.map((plan) => encodeHost(spec, plan)))) files.push(...hostFiles);
   files.sort((a, b) => a.path.localeCompare(b.path));

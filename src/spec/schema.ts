@@ -116,6 +116,11 @@ export function buildSpecSchema(profiles: Profiles) {
       })
       .default({ branch: DEFAULT_ALPINE_BRANCH, mirror: DEFAULT_ALPINE_MIRROR, ntpServers: ["pool.ntp.org"] }),
     ssh: z.strictObject({ authorizedKeys: z.array(sshPublicKey).min(1) }).optional(),
+    // Where etcd serves /metrics and /health (plain HTTP): loopback only, or also the host's own address.
+    // port stays optional so the rules can tell a port the user chose from the default.
+    metrics: z
+      .strictObject({ listen: z.enum(["localhost", "host"]).default("localhost"), port: port.optional() })
+      .default({ listen: "localhost" }),
     // Scheduled snapshots on the hosts themselves; off when absent.
     backup: z
       .strictObject({
