@@ -23,8 +23,8 @@ export function clientUrl(spec: Spec, host: { address: string }): string {
   return `https://${urlHost(host.address)}:${spec.etcd.clientPort}`;
 }
 
-/** The metrics URL Prometheus scrapes on a host whose metrics listen on its own address. */
-export function metricsUrl(spec: Spec, host: { address: string }): string {
+/** etcd's metrics URL on the host's own address (metrics.listen: host). */
+function metricsUrl(spec: Spec, host: { address: string }): string {
   return `http://${urlHost(host.address)}:${spec.metrics.port}`;
 }
 

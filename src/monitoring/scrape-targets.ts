@@ -11,7 +11,7 @@ export function tlsFolder(spec: Spec): string {
   return `/etc/prometheus/etcd-${spec.cluster.name}`;
 }
 
-/** The client that Prometheus should present on the client port: one named prometheus if the spec has it. */
+/** The client name the notes ask for: Prometheus presents its certificate on the client port. */
 export const PROMETHEUS_CLIENT = "prometheus";
 
 export interface ScrapeTarget {

@@ -6,7 +6,7 @@
 // network (in the first host's namespace), so it reaches the members' addresses and nothing else.
 
 import assert from "node:assert/strict";
-import { copyFile, mkdir, readFile } from "node:fs/promises";
+import { copyFile, mkdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { serveFolder } from "../harness/http-server.js";
@@ -39,6 +39,13 @@ function specText(version: string, downloadUrl: string, metrics: "host" | "local
   ].join("\n");
 }
 
+/** The alerting rules as the server reports them (name, health, state, last evaluation). */
+async function ruleGroups(network: TestNetwork): Promise<{ name: string; health: string; state: string; lastEvaluation: string }[]> {
+  const result = await network.run(HOSTS[0].name, ["curl", "-sS", "--max-time", "5", "http://127.0.0.1:9090/api/v1/rules"], { timeoutMs: 10_000 });
+  const body = JSON.parse(result.stdout) as { data: { groups: { rules: { name: string; health: string; state: string; lastEvaluation: string }[] }[] } };
+  return body.data.groups.flatMap((group) => group.rules);
+}
+
 describe("a real Prometheus scrapes every member with the generated jobs", { timeout: 240_000 }, () => {
   let dir = "";
   let release: UpstreamRelease | undefined;
@@ -56,6 +63,8 @@ describe("a real Prometheus scrapes every member with the generated jobs", { tim
   after(async () => {
     await network?.destroy();
     await server?.close();
+    // The release and the members' roots are a few hundred MB: leave nothing behind.
+    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   test("metrics.listen: host (plain HTTP on each member's address) and the TLS job through the client port: up == 1 for every member, Alpine and cloud-init alike", async (t) => {
@@ -94,7 +103,9 @@ describe("a real Prometheus scrapes every member with the generated jobs", { tim
       { ...plainJob, scrape_interval: "1s" },
       { ...tlsJob, job_name: "etcd-mon-tls", scrape_interval: "1s" },
     ];
-    const config = await writeConfig(join(dir, "prometheus"), "prometheus.yml", pastedConfig(jobs));
+    const rules = join(outputDir, "prometheus", "etcd-alerts.yml");
+    const global = { scrape_interval: "1s", evaluation_interval: "1s" };
+    const config = await writeConfig(join(dir, "prometheus"), "prometheus.yml", pastedConfig(jobs, { global, rule_files: [rules] }));
     const logFile = join(dir, "prometheus", "prometheus.log");
     const prometheus = await startPrometheus(network, HOSTS[0].name, config, join(dir, "prometheus", "data"), logFile, etc);
 
@@ -121,6 +132,31 @@ describe("a real Prometheus scrapes every member with the generated jobs", { tim
       const leader = await prometheus.query(`etcd_server_has_leader{job="${job}"}`);
       assert.deepEqual(leader.map((s) => [s.metric["member"], s.value[1]]).sort(), members1.map((m) => [m, "1"]));
     }
+    // The rules evaluate without error, and none fires on a healthy cluster.
+    await waitUntil(async () => (await ruleGroups(network!)).every((rule) => rule.health === "ok" && rule.lastEvaluation !== "0001-01-01T00:00:00Z"), {
+      timeoutMs: 20_000,
+      description: "every rule evaluated once, without error",
+    });
+    const firing = (await ruleGroups(network)).filter((rule) => rule.state === "firing").map((rule) => rule.name);
+    assert.deepEqual(firing, [], "no alert fires on a healthy cluster");
+
+    // One member stops: Prometheus sees it down, and its peers' failed sends appear (a labelled counter
+    // exists only from its first event). Then every etcd metric the rules read is one this etcd exposes.
+    const stopped = members[2];
+    assert.ok(stopped?.child.pid);
+    process.kill(stopped.child.pid, "SIGTERM");
+    const used = [...new Set((await readFile(rules, "utf8")).match(/\betcd_[a-z_]+/g) ?? [])].sort();
+    assert.ok(used.length >= 8, `the rules read etcd's metrics: ${used.join(", ")}`);
+    let missing: string[] = [];
+    await waitUntil(
+      async () => {
+        const down = await prometheus.query(`up{job="etcd-mon", member="${stopped.host}"} == 0`);
+        const exposed = new Set((await prometheus.query('count by (__name__) ({job="etcd-mon", __name__=~"etcd_.+"})')).map((s) => s.metric["__name__"]));
+        missing = used.filter((name) => !exposed.has(name));
+        return down.length === 1 && missing.length === 0;
+      },
+      { timeoutMs: 30_000, intervalMs: 1_000, description: `${stopped.host} seen down, and every metric the rules read exposed (missing: ${missing.join(", ")})` },
+    ).catch((error: unknown) => assert.fail(`${String(error)}; missing: ${missing.join(", ")}`));
     const plainTargets = (plainJob["static_configs"] as { targets: string[] }[]).map((g) => g.targets[0]);
     assert.deepEqual(plainTargets, HOSTS.map((h) => `${h.address}:2381`), "the plain job scrapes each member's own address");
   });
