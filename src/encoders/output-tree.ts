@@ -14,6 +14,7 @@ import { pkiPaths, type ClusterPki } from "../pki/types.js";
 import type { Spec } from "../spec/types.js";
 import { envExport } from "../escape/env-file.js";
 import { powershellEnvAssignment } from "../escape/powershell.js";
+import { prometheusFiles } from "../monitoring/prometheus-folder.js";
 import { commentLine } from "../escape/token.js";
 import { encodeCloudInit } from "./cloud-init.js";
 
@@ -84,6 +85,7 @@ export async function encodeOutputTree(spec: Spec, plans: HostPlan[], pki: Pick<
     outputFile("etcdctl.env", etcdctlEnvironment(spec, pkiDir, ". ./etcdctl.env && etcdctl member list -w table", envExport), false),
     outputFile("etcdctl.env.ps1", etcdctlEnvironment(spec, pkiDir, ". .\\etcdctl.env.ps1; etcdctl member list -w table", powershellEnvAssignment), false),
     ...assembleClientBundles(spec, pki.caCertPem, pki.clients).map((f) => outputFile(f.path, f.content, f.secret)),
+    ...prometheusFiles(spec).map((file) => outputFile(file.path, file.content, false)),
   ];
   for (const hostFiles of await Promise.all(plans.map((plan) => encodeHost(spec, plan)))) files.push(...hostFiles);
   files.sort((a, b) => a.path.localeCompare(b.path));

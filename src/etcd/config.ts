@@ -7,11 +7,11 @@ import { toYaml } from "../encoders/yaml.js";
 import { commentLine } from "../escape/token.js";
 import type { Host, Spec } from "../spec/types.js";
 import type { Bootstrap } from "../state/types.js";
-import { METRICS_PORT, type EtcdLayout } from "./layout.js";
+import type { EtcdLayout } from "./layout.js";
 import { hasFeatureGates, needsExplicitZapLogger } from "./version.js";
 
-/** IPv6 addresses go in brackets inside URLs. */
-function urlHost(address: string): string {
+/** IPv6 addresses go in brackets inside URLs (and in Prometheus's host:port targets). */
+export function urlHost(address: string): string {
   return isIP(address) === 6 ? `[${address}]` : address;
 }
 
@@ -21,6 +21,17 @@ export function peerUrl(spec: Spec, host: { address: string }): string {
 
 export function clientUrl(spec: Spec, host: { address: string }): string {
   return `https://${urlHost(host.address)}:${spec.etcd.clientPort}`;
+}
+
+/** etcd's metrics URL on the host's own address (metrics.listen: host). */
+function metricsUrl(spec: Spec, host: { address: string }): string {
+  return `http://${urlHost(host.address)}:${spec.metrics.port}`;
+}
+
+/** Loopback always (local probes), and the host's own address when the spec says metrics.listen: host. */
+function metricsListenUrls(spec: Spec, host: { address: string }): string[] {
+  const loopback = `http://127.0.0.1:${spec.metrics.port}`;
+  return spec.metrics.listen === "host" ? [metricsUrl(spec, host), loopback] : [loopback];
 }
 
 function transportSecurity(layout: EtcdLayout) {
@@ -68,8 +79,8 @@ export function renderEtcdConfig(spec: Spec, host: Host, layout: EtcdLayout, boo
     "data-dir": layout.dataDir,
     "listen-peer-urls": peerUrl(spec, host),
     "listen-client-urls": `${clientUrl(spec, host)},https://127.0.0.1:${spec.etcd.clientPort}`,
-    // Plain-HTTP /metrics and /health on loopback only, for local probes without certificates.
-    "listen-metrics-urls": `http://127.0.0.1:${METRICS_PORT}`,
+    // Plain-HTTP /metrics and /health (no keys, no data) for probes without certificates.
+    "listen-metrics-urls": metricsListenUrls(spec, host).join(","),
     "advertise-client-urls": clientUrl(spec, host),
     "initial-advertise-peer-urls": peerUrl(spec, host),
     "initial-cluster": initialCluster(spec, bootstrap),

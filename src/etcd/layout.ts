@@ -11,8 +11,8 @@ export const ETCD_GROUP = "etcd";
 export const ETCD_UID = 2379;
 export const ETCD_GID = 2379;
 
-/** etcd's plain-HTTP /metrics and /health listener (loopback only): no client or peer port may take it. */
-export const METRICS_PORT = 2381;
+/** etcd's plain-HTTP /metrics and /health listener, unless the spec's metrics.port says otherwise. */
+export const DEFAULT_METRICS_PORT = 2381;
 
 const common = {
   caCert: "/etc/etcd/pki/ca.crt",

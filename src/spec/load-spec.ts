@@ -4,6 +4,7 @@
 
 import { open } from "node:fs/promises";
 import { UsageError } from "../errors.js";
+import { DEFAULT_METRICS_PORT } from "../etcd/layout.js";
 import { parseEtcdVersion } from "../etcd/version.js";
 import { sourceText, type Diagnostic, type SourceText } from "./diagnostics.js";
 import { MAX_SPEC_BYTES, parseSpecYaml } from "./parse-yaml.js";
@@ -119,6 +120,7 @@ function resolveSpec(raw: RawSpec, tuning: Tuning, profiles: Profiles): Spec {
     hosts: raw.hosts.map((host) => resolveHost(host, raw.defaults, profiles)),
     clients: raw.clients,
     alpine: { ...raw.alpine, etcdInstall: raw.etcd.install },
+    metrics: { listen: raw.metrics.listen, port: raw.metrics.port ?? DEFAULT_METRICS_PORT },
     ...(raw.ssh ? { ssh: raw.ssh } : {}),
     ...(raw.backup ? { backup: raw.backup } : {}),
   };

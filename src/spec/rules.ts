@@ -2,7 +2,7 @@
 // Uniqueness rules read the raw YAML value too, so they report alongside field errors.
 
 import { isIP } from "node:net";
-import { METRICS_PORT, SYSTEMD_LAYOUT } from "../etcd/layout.js";
+import { DEFAULT_METRICS_PORT, SYSTEMD_LAYOUT } from "../etcd/layout.js";
 import type { Diagnostic } from "./diagnostics.js";
 import { canonicalIpAddress, formatIpAddress, hostBitsAll, parseIpAddress, sameSubnet, specialKind, type IpAddress } from "./ip-address.js";
 import type { RawSpec } from "./schema.js";
@@ -125,14 +125,23 @@ export const leafValidityWithinCa: ParsedRule = ({ tls }) =>
     ? [{ severity: "error", path: ["tls", "validityDays"], message: `certificates valid for ${tls.validityDays} days would outlive the CA (caValidityDays: ${tls.caValidityDays}): lower validityDays or raise caValidityDays` }]
     : [];
 
-/** Client, peer and metrics listeners each need their own port on the member's addresses. */
-export const portsDoNotClash: ParsedRule = ({ etcd }) => {
+/**
+ * Client, peer and metrics listeners each need their own port on the member's addresses. A clash
+ * is reported at the port the user wrote: metrics.port when given, else the client or peer port
+ * that took the default metrics port.
+ */
+export const portsDoNotClash: ParsedRule = ({ etcd, metrics }) => {
   const problems: Diagnostic[] = [];
   if (etcd.clientPort === etcd.peerPort)
     problems.push({ severity: "error", path: ["etcd", "peerPort"], message: `peerPort ${etcd.peerPort} is also the clientPort: etcd cannot listen twice on one port; use 2380 (or another free port)` });
-  for (const key of ["clientPort", "peerPort"] as const)
-    if (etcd[key] === METRICS_PORT)
-      problems.push({ severity: "error", path: ["etcd", key], message: `${key} ${METRICS_PORT} is etcd's metrics port on every member: use ${key === "clientPort" ? 2379 : 2380} (or another free port)` });
+  const metricsPort = metrics.port ?? DEFAULT_METRICS_PORT;
+  for (const key of ["clientPort", "peerPort"] as const) {
+    if (etcd[key] !== metricsPort) continue;
+    if (metrics.port !== undefined)
+      problems.push({ severity: "error", path: ["metrics", "port"], message: `metrics port ${metricsPort} is also etcd.${key}: etcd cannot listen twice on one port; use ${DEFAULT_METRICS_PORT} (or another free port)` });
+    else
+      problems.push({ severity: "error", path: ["etcd", key], message: `${key} ${metricsPort} is etcd's metrics port on every member: use ${key === "clientPort" ? 2379 : 2380} (or another free port), or move the metrics with metrics.port` });
+  }
   return problems;
 };
 

@@ -142,6 +142,15 @@ export function buildSpecSchema(profiles: Profiles) {
       .default({ branch: DEFAULT_ALPINE_BRANCH, mirror: DEFAULT_ALPINE_MIRROR, ntpServers: ["pool.ntp.org"] })
       .describe("Alpine targets: repositories and time"),
     ssh: z.strictObject({ authorizedKeys: z.array(sshPublicKey).min(1).describe("Public keys allowed to log in as root") }).optional().describe("Alpine targets: run sshd with key login"),
+    // Where etcd serves /metrics and /health (plain HTTP): loopback only, or also the host's own address.
+    // port stays optional so the rules can tell a port the user chose from the default.
+    metrics: z
+      .strictObject({
+        listen: z.enum(["localhost", "host"]).default("localhost").describe("localhost: /metrics and /health on 127.0.0.1 only (scrape through the client port with a client certificate); host: also plain HTTP on the host's own address"),
+        port: port.optional().describe("Port of the metrics listener (default: 2381)"),
+      })
+      .default({ listen: "localhost" })
+      .describe("etcd's metrics listener, and what output/<cluster>/prometheus/ scrapes"),
     // Scheduled snapshots on the hosts themselves; off when absent.
     backup: z
       .strictObject({

@@ -107,6 +107,11 @@ export interface Spec {
    * dir is where systemd hosts keep them; Alpine hosts keep them on the data partition.
    */
   backup?: { schedule: string; keep: number; dir: string };
+  /**
+   * etcd's plain-HTTP /metrics and /health listener: on 127.0.0.1 only (localhost), or also on the
+   * host's own address (host), so that Prometheus can scrape it from elsewhere.
+   */
+  metrics: { listen: "localhost" | "host"; port: number };
   /** When given, hosts run sshd and accept these keys for root (apkovl hosts; cloud-init hosts keep the image's user). */
   ssh?: { authorizedKeys: string[] };
 }

@@ -47,6 +47,11 @@ describe("etcdboot build", () => {
       "hosts/etcd-3/network-config",
       "hosts/etcd-3/user-data",
       "manifest.json",
+      "prometheus/README.md",
+      "prometheus/etcd-alerts.yml",
+      "prometheus/file-sd-job.yml",
+      "prometheus/scrape-job.yml",
+      "prometheus/targets.json",
     ]);
     const output = await snapshot(join(out, "lab"));
     const allOutput = [...output.values()].join("\n");

@@ -48,6 +48,7 @@ const BASE_SPEC = {
   alpine: { branch: "v3.21", mirror: "https://alpine.example.internal/alpine", ntpServers: ["ntp-q.example.internal", "10.1.2.250"] },
   ssh: { authorizedKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIQqQqQqQ ops@q"] },
   backup: { schedule: "daily", keep: 3, dir: "/var/backups/etcd-q" },
+  metrics: { listen: "host", port: 9379 },
 };
 const BASE_PKI_DIR = "/srv/pki-q/qcluster";
 
@@ -154,7 +155,8 @@ async function unpack(file: OutputFile): Promise<Generated[]> {
 function formatOf(path: string): "yaml" | "json" | "script" | "sourced" | "shell-words" | "words" | "hosts-words" | "lines" | "systemd" | "wpa" | "raw" {
   if (/(^|\/)(user-data|meta-data|network-config|k3s-config\.yaml)$|\.conf\.yml$|\/conf\.yml$/.test(path)) return "yaml";
   if (path.endsWith("kube-apiserver.flags")) return "shell-words";
-  if (path.endsWith("manifest.json")) return "json";
+  if (path.endsWith("manifest.json") || /^prometheus\/.*\.json$/.test(path)) return "json";
+  if (/^prometheus\/.*\.yml$/.test(path)) return "yaml";
   if (/etcdboot-install-etcd$|\/etc\/init\.d\/etcd$/.test(path)) return "script";
   if (/etcdctl\.env$|\/etc\/conf\.d\/etcd$/.test(path)) return "sourced";
   if (/\/etc\/(hosts|resolv\.conf)$/.test(path)) return "hosts-words";
@@ -258,7 +260,7 @@ async function readBack(runs: Generated[][], dir: string): Promise<Map<string, u
     const format = formatOf(key);
     const set = (v: unknown) => views[run]?.set(key, v);
     if (format === "yaml") yamlQueue.push({ run, key, content });
-    else if (format === "json") set(normaliseManifest(JSON.parse(content)));
+    else if (format === "json") set(key.endsWith("manifest.json") ? normaliseManifest(JSON.parse(content)) : JSON.parse(content));
     else if (format === "script" || format === "sourced") {
       const cacheKey = `${format}\0${content}`;
       if (!shellCache.has(cacheKey)) shellCache.set(cacheKey, shellView(content, format === "sourced", dir, scripts++));

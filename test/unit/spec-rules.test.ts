@@ -53,6 +53,19 @@ const errors: { name: string; text: string; expected: Expected[] }[] = [
     ],
   },
   {
+    name: "a metrics port the user chose that another listener has: reported at metrics.port",
+    text: `${HEADER}etcd: {clientPort: 9100, peerPort: 9101}\nmetrics: {listen: host, port: 9100}\nhosts:\n${THREE}`,
+    expected: [{ at: "cluster.yaml:4:31: error: metrics.port", says: /metrics port 9100 is also etcd\.clientPort: etcd cannot listen twice on one port; use 2381/ }],
+  },
+  {
+    name: "metrics.listen is localhost or host, and its port a port etcd may bind",
+    text: `${HEADER}metrics: {listen: 0.0.0.0, port: 80}\nhosts:\n${THREE}`,
+    expected: [
+      { at: "cluster.yaml:3:19: error: metrics.listen", says: /localhost|host/ },
+      { at: "cluster.yaml:3:34: error: metrics.port", says: /port 80 is below 1024/ },
+    ],
+  },
+  {
     name: "a port only root may bind, and one that does not exist",
     text: `${HEADER}etcd: {clientPort: 443, peerPort: 70000}\nhosts:\n${THREE}`,
     expected: [
@@ -238,6 +251,17 @@ describe("specs that build but cannot work", () => {
     assert.equal(result.spec.hosts[0]?.network?.gateway, "fe80::1");
     assert.deepEqual(result.spec.hosts[0]?.network?.dns, ["fd00::53", "127.0.0.53"]);
     assert.deepEqual(result.warnings, []);
+  });
+});
+
+describe("metrics", () => {
+  test("default: loopback on 2381; metrics.port frees 2381 for the client port", () => {
+    const plain = assembleSpec("cluster.yaml", `${HEADER}hosts:\n${THREE}`, profiles);
+    assert.ok(plain.ok);
+    assert.deepEqual(plain.spec.metrics, { listen: "localhost", port: 2381 });
+    const moved = assembleSpec("cluster.yaml", `${HEADER}etcd: {clientPort: 2381, peerPort: 2380}\nmetrics: {listen: host, port: 2390}\nhosts:\n${THREE}`, profiles);
+    assert.ok(moved.ok, moved.ok ? "" : moved.diagnostics.map((d) => formatDiagnostic(moved.source, d)).join("\n"));
+    assert.deepEqual(moved.spec.metrics, { listen: "host", port: 2390 });
   });
 });
 
