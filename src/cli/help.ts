@@ -33,7 +33,8 @@ Exit codes: 0 success, 1 failure, 2 usage error or invalid spec.`,
 Reads SPEC (default: cluster.yaml), makes or reuses the cluster's CA and certificates in
 <pki>/<cluster>/, and writes per-host files to <out>/<cluster>/:
   hosts/<host>/user-data, meta-data, network-config (cloud-init targets; network-config
-                  only for a static network), or hosts/<host>/<host>.apkovl.tar.gz (Alpine targets),
+                  only for a static network) and seed.iso (the same files as a NoCloud CD-ROM image),
+                  or hosts/<host>/<host>.apkovl.tar.gz (Alpine targets),
   ca.crt, etcdctl.env (sources the admin client certificate from the PKI folder), manifest.json
 First-boot downloads are pinned to the checksums in the lock file beside SPEC (see etcdboot pin).
 
@@ -43,6 +44,7 @@ Options:
   --replace-ca    make a new CA even if one exists (re-issues every certificate; the old CA is kept as ca.<date>.crt/.key)
   --check         validate the spec only; write nothing
   --strict        treat warnings as errors
+  --no-seed-image do not write hosts/<host>/seed.iso
 ${FETCH_HELP}
   -h, --help      this help`,
   pin: `Usage: etcdboot pin [SPEC] [options]
@@ -65,6 +67,7 @@ will be written or deleted; and what to run against the cluster (etcdboot member
 
 Options:
   --out DIR, --pki DIR   as for build
+  --no-seed-image        as for build (plan what that build would write)
   --json                 machine-readable output
 ${FETCH_HELP}
   -h, --help             this help`,

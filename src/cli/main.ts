@@ -52,6 +52,7 @@ const buildOptions = {
   "replace-ca": { type: "boolean", default: false },
   check: { type: "boolean", default: false },
   strict: { type: "boolean", default: false },
+  "no-seed-image": { type: "boolean", default: false },
 } satisfies ParseArgsConfig["options"];
 
 function fetchSettings(values: { "cache-dir"?: string | undefined; offline: boolean; quiet: boolean }, io: Io): FetchOptions {
@@ -80,7 +81,7 @@ async function build(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(args, buildOptions, 1);
   if (values.help) return (io.out(HELP.build), 0);
   const specFile = positionals[0] ?? "cluster.yaml";
-  const stampRequest = { specFile, outRoot: values.out, pkiRoot: values.pki, strict: values.strict };
+  const stampRequest = { specFile, outRoot: values.out, pkiRoot: values.pki, strict: values.strict, seedImage: !values["no-seed-image"] };
   const stamped = !values.check && !values["replace-ca"];
   const upToDate = stamped ? await upToDateSummary(stampRequest, io.now()) : undefined;
   if (upToDate) return (printBuild(io, upToDate, undefined, false), 0);
@@ -93,6 +94,7 @@ async function build(args: string[], io: Io): Promise<number> {
     replaceCa: values["replace-ca"],
     check: values.check,
     strict: values.strict,
+    seedImage: !values["no-seed-image"],
     now: io.now(),
     fetch: fetchSettings(values, io),
     // Under the PKI lock, after every file: a failed or killed build leaves no stamp vouching for it.
@@ -136,11 +138,11 @@ async function pin(args: string[], io: Io): Promise<number> {
 }
 
 async function plan(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(args, { ...fetchOptions, out: { type: "string", default: "output" }, pki: { type: "string", default: "pki" }, json: { type: "boolean", default: false } }, 1);
+  const { values, positionals } = parse(args, { ...fetchOptions, out: { type: "string", default: "output" }, pki: { type: "string", default: "pki" }, json: { type: "boolean", default: false }, "no-seed-image": { type: "boolean", default: false } }, 1);
   if (values.help) return (io.out(HELP.plan), 0);
   const specFile = positionals[0] ?? "cluster.yaml";
   const [{ runBuild }, { assembleChangePlan, formatChangePlan }] = await Promise.all([import("../ops/build.js"), import("../state/change-plan.js")]);
-  const report = await runBuild({ specFile, outRoot: values.out, pkiRoot: values.pki, replaceCa: false, check: false, strict: false, now: io.now(), fetch: fetchSettings(values, io), dryRun: true });
+  const report = await runBuild({ specFile, outRoot: values.out, pkiRoot: values.pki, replaceCa: false, check: false, strict: false, seedImage: !values["no-seed-image"], now: io.now(), fetch: fetchSettings(values, io), dryRun: true });
   if (!report.state) throw new Error("a dry-run build returned no state");
   const changes = assembleChangePlan(report.previousState, report.state, report.pki, specFile);
   io.out(values.json ? JSON.stringify(changes, null, 2) : formatChangePlan(changes));
