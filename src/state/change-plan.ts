@@ -2,6 +2,7 @@
 // difference between the state the last build left and the one this build would leave. Pure.
 
 import { MEMBER_CERT_COPY } from "../encoders/output-tree.js";
+import { SEED_IMAGE } from "../encoders/seed-image.js";
 import type { PkiReport } from "../pki/types.js";
 import type { BuildState, MemberState } from "./types.js";
 
@@ -50,7 +51,7 @@ export function assembleChangePlan(previous: BuildState | undefined, next: Build
     const reissue = pki?.issued.find((i) => i.kind === "host" && i.name === member.name);
     if (reissue) reasons.push(`certificate (${reissue.reason})`);
     if (reasons.length === 0 && artifacts.length > 0) reasons.push("configuration");
-    const onlyCertificate = artifacts.every((path) => path.endsWith(`/${MEMBER_CERT_COPY}`) || path.endsWith("/user-data") || path.endsWith("/meta-data") || path.endsWith(".apkovl.tar.gz")) && reasons.every((r) => r.startsWith("certificate"));
+    const onlyCertificate = artifacts.every((path) => path.endsWith(`/${MEMBER_CERT_COPY}`) || path.endsWith("/user-data") || path.endsWith("/meta-data") || path.endsWith(`/${SEED_IMAGE}`) || path.endsWith(".apkovl.tar.gz")) && reasons.every((r) => r.startsWith("certificate"));
     if (before.address === member.address && reissue && onlyCertificate)
       clusterSteps.push(`copy hosts/${member.name}/${MEMBER_CERT_COPY} to /etc/etcd/pki/member.crt on ${member.name} (etcd reads certificates again for new connections: no restart)`);
     else if (before.address === member.address && artifacts.length > 0)
