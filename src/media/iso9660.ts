@@ -48,21 +48,17 @@ const RR_NM = 0x08;
 
 // ---- byte helpers -------------------------------------------------------------------------
 
-function bothEndian32(value: number): Uint8Array {
-  const bytes = new Uint8Array(8);
+/** ECMA-119's "both-byte orders" numbers: little-endian, then the same big-endian. */
+function bothEndian(value: number, width: 2 | 4): Uint8Array {
+  const bytes = new Uint8Array(width * 2);
   const view = new DataView(bytes.buffer);
-  view.setUint32(0, value, true);
-  view.setUint32(4, value, false);
+  const set = (at: number, littleEndian: boolean) => (width === 4 ? view.setUint32(at, value, littleEndian) : view.setUint16(at, value, littleEndian));
+  set(0, true);
+  set(width, false);
   return bytes;
 }
-
-function bothEndian16(value: number): Uint8Array {
-  const bytes = new Uint8Array(4);
-  const view = new DataView(bytes.buffer);
-  view.setUint16(0, value, true);
-  view.setUint16(2, value, false);
-  return bytes;
-}
+const bothEndian32 = (value: number) => bothEndian(value, 4);
+const bothEndian16 = (value: number) => bothEndian(value, 2);
 
 function ascii(text: string): Uint8Array {
   return Uint8Array.from(text, (c) => c.charCodeAt(0));

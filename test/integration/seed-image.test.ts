@@ -81,12 +81,17 @@ describe("the ISO 9660 writer, read back by independent readers", () => {
     ...Array.from({ length: 30 }, (_, i) => ({ name: `file-${String(i).padStart(2, "0")}.txt`, content: Buffer.from(`file ${i}\n`.repeat(i * 40)), mode: 0o444 })),
   ];
   const image = () => writeIso9660({ volumeId: "testvol", applicationId: "ETCDBOOT", date: new Date("2024-02-29T23:59:58Z"), files });
-
-  test("xorriso and osirrox: the Rock Ridge names, bytes and modes, and no complaint", async (t) => {
-    if (!needsReaders(t)) return;
+  /** The image in a fresh folder: its path and the folder. */
+  async function writtenImage(): Promise<{ dir: string; iso: string }> {
     const dir = await tempDir("iso9660");
     const iso = join(dir, "test.iso");
     await writeFile(iso, image());
+    return { dir, iso };
+  }
+
+  test("xorriso and osirrox: the Rock Ridge names, bytes and modes, and no complaint", async (t) => {
+    if (!needsReaders(t)) return;
+    const { dir, iso } = await writtenImage();
     const listing = await xorrisoListing(iso);
     for (const file of files) assert.match(listing, new RegExp(` '/${file.name.replaceAll(".", "\\.")}'\\n`), `xorriso lists ${file.name}`);
     const extracted = await extract(iso, join(dir, "x"));
@@ -99,9 +104,7 @@ describe("the ISO 9660 writer, read back by independent readers", () => {
 
   test("isoinfo: Joliet and Rock Ridge announced; the Rock Ridge, Joliet and level 1 trees give the same bytes", async (t) => {
     if (!needsReaders(t)) return;
-    const dir = await tempDir("iso9660");
-    const iso = join(dir, "test.iso");
-    await writeFile(iso, image());
+    const { iso } = await writtenImage();
     const description = await ok(["isoinfo", "-d", "-i", iso]);
     assert.match(description, /^Volume id: testvol$/m);
     assert.match(description, /^Joliet with UCS level 3 found$/m);
@@ -119,9 +122,7 @@ describe("the ISO 9660 writer, read back by independent readers", () => {
 
   test("blkid: an iso9660 volume with its label, and a UUID from the volume date", async (t) => {
     if (!needsReaders(t)) return;
-    const dir = await tempDir("iso9660");
-    const iso = join(dir, "test.iso");
-    await writeFile(iso, image());
+    const { iso } = await writtenImage();
     const probe = await blkid(iso);
     assert.equal(probe["TYPE"], "iso9660");
     assert.equal(probe["LABEL"], "testvol");
