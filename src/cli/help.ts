@@ -101,8 +101,9 @@ output"). Exit codes: 0 success, 1 failure (plan --exit-code: changes pending),
 Reads SPEC (default: cluster.yaml), makes or reuses the cluster's CA and
 certificates in <pki>/<cluster>/, and writes per-host files to <out>/<cluster>/:
   hosts/<host>/user-data, meta-data, network-config (cloud-init targets;
-  network-config only for a static network), or
-  hosts/<host>/<host>.apkovl.tar.gz (Alpine targets); ca.crt, etcdctl.env
+  network-config only for a static network) and seed.iso (the same files as a
+  NoCloud CD-ROM image), or hosts/<host>/<host>.apkovl.tar.gz (Alpine
+  targets); ca.crt, crl.pem, etcdctl.env
   (sources the admin client certificate from the PKI folder), manifest.json;
   clients/<name>/ for a client with for: k3s | kube-apiserver: ca.crt,
   client.crt, client.key (0600 in a 0700 folder), k3s-config.yaml or
@@ -118,6 +119,7 @@ Options:
                      certificate; the old CA is kept as ca.<date>.crt/.key)
   --check            validate the spec only; write nothing
   --strict           treat warnings as errors
+  --no-seed-image    do not write hosts/<host>/seed.iso
   --json             print the report as JSON; with --check, every problem as
                      {file, line, column, field, message, fix}
 ${FETCH_HELP}
@@ -148,6 +150,7 @@ will be written or deleted; and what to run against the cluster.
 Options:
   --out DIR          as for build
   --pki DIR          as for build
+  --no-seed-image    as for build (plan what that build would write)
   --diff             also show each changed file's content diff (private keys
                      never shown)
   --exit-code        exit 1 when anything would change, 0 when nothing would

@@ -54,6 +54,7 @@ const buildOptions = {
   check: { type: "boolean", default: false },
   strict: { type: "boolean", default: false },
   json: { type: "boolean", default: false },
+  "no-seed-image": { type: "boolean", default: false },
 } satisfies ParseArgsConfig["options"];
 
 function fetchSettings(values: { "cache-dir"?: string | undefined; offline: boolean; quiet: boolean }, io: Io): FetchOptions {
@@ -71,7 +72,7 @@ async function build(args: string[], io: Io): Promise<number> {
   if (values.check && values.json) return checkAsJson(specFile, values.strict, io);
   // The JSON is the only thing on stdout: no progress bar around it.
   if (values.json) values.quiet = true;
-  const stampRequest = { specFile, outRoot: values.out, pkiRoot: values.pki, strict: values.strict };
+  const stampRequest = { specFile, outRoot: values.out, pkiRoot: values.pki, strict: values.strict, seedImage: !values["no-seed-image"] };
   const stamped = !values.check && !values["replace-ca"];
   const upToDate = stamped ? await upToDateSummary(stampRequest, io.now()) : undefined;
   if (upToDate) return (values.json ? io.out(renderJson(buildJson(specFile, upToDate, undefined, false))) : printBuild(io, upToDate, undefined, false), 0);
@@ -84,6 +85,7 @@ async function build(args: string[], io: Io): Promise<number> {
     replaceCa: values["replace-ca"],
     check: values.check,
     strict: values.strict,
+    seedImage: !values["no-seed-image"],
     now: io.now(),
     fetch: fetchSettings(values, io),
     // Under the PKI lock, after every file: a failed or killed build leaves no stamp vouching for it.
@@ -144,6 +146,7 @@ const planOptions = {
   json: { type: "boolean", default: false },
   diff: { type: "boolean", default: false },
   "exit-code": { type: "boolean", default: false },
+  "no-seed-image": { type: "boolean", default: false },
 } satisfies ParseArgsConfig["options"];
 
 async function plan(args: string[], io: Io): Promise<number> {
@@ -152,7 +155,7 @@ async function plan(args: string[], io: Io): Promise<number> {
   if (values.json) values.quiet = true;
   const specFile = positionals[0] ?? "cluster.yaml";
   const [{ runPlan }, { formatChangePlan, planChangesAnything }] = await Promise.all([import("../ops/plan.js"), import("../state/change-plan.js")]);
-  const { changes, diffs } = await runPlan({ specFile, outRoot: values.out, pkiRoot: values.pki, now: io.now(), fetch: fetchSettings(values, io), diff: values.diff });
+  const { changes, diffs } = await runPlan({ specFile, outRoot: values.out, pkiRoot: values.pki, now: io.now(), fetch: fetchSettings(values, io), diff: values.diff, seedImage: !values["no-seed-image"] });
   if (values.json) io.out(renderJson({ ...planJson(changes), ...(values.diff ? { diffs } : {}) }));
   else io.out([formatChangePlan(changes), ...diffs.flatMap((d) => [``, `diff for ${d.host}:`, ...d.lines])].join("\n"));
   // git diff's convention: 1 when there are differences (errors exit 1 or 2 as usual, with a message on stderr).

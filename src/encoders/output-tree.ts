@@ -1,7 +1,8 @@
 // Everything etcdboot writes for one cluster, as relative path → bytes: per-host cloud-init
-// files, the CA certificate, an etcdctl environment file, the client bundles, and a manifest with
-// a SHA-256 per file. Pure. No private key goes in here but each host's own, inside that host's
-// user-data or overlay, and the key of each client with a purpose, in its bundle: all marked secret.
+// files (and their NoCloud seed image), the CA certificate, an etcdctl environment file, the
+// client bundles, and a manifest with a SHA-256 per file. Pure. No private key goes in here but
+// each host's own, inside that host's user-data, seed image or overlay, and the key of each client
+// with a purpose, in its bundle: all marked secret.
 
 import { join } from "node:path";
 import { assembleClientBundles } from "../clients/bundle.js";
@@ -17,6 +18,7 @@ import { powershellEnvAssignment } from "../escape/powershell.js";
 import { prometheusFiles } from "../monitoring/prometheus-folder.js";
 import { commentLine } from "../escape/token.js";
 import { encodeCloudInit } from "./cloud-init.js";
+import { encodeSeedImage, SEED_IMAGE } from "./seed-image.js";
 
 export interface OutputFile {
   path: string;
@@ -61,7 +63,12 @@ export const MEMBER_CERT_COPY = "member.crt";
 /** The cloud-init file that holds the planned files (write_files); meta-data and network-config hold none. */
 const CLOUD_INIT_CARRIER = "user-data";
 
-async function encodeHost(spec: Spec, plan: HostPlan): Promise<OutputFile[]> {
+export interface OutputTreeOptions {
+  /** Add hosts/<host>/seed.iso (NoCloud) beside each host's cloud-init files. */
+  seedImage: boolean;
+}
+
+async function encodeHost(spec: Spec, plan: HostPlan, options: OutputTreeOptions): Promise<OutputFile[]> {
   const folder = `hosts/${plan.host.name}`;
   const secret = plan.files.some((f) => f.secret === true);
   const certificate = plan.files.find((f) => f.path === SYSTEMD_LAYOUT.memberCert);
@@ -70,14 +77,17 @@ async function encodeHost(spec: Spec, plan: HostPlan): Promise<OutputFile[]> {
     const { apkovlName, encodeApkovl } = await import("./apkovl.js"); // with the tar library: only Alpine builds load it
     return [outputFile(`${folder}/${apkovlName(plan)}`, await encodeApkovl(plan), secret), ...renewal];
   }
-  const cloudInit = Object.entries(encodeCloudInit(spec, plan)).map(([name, content]) => outputFile(`${folder}/${name}`, content, secret && name === CLOUD_INIT_CARRIER));
-  return [...cloudInit, ...renewal];
+  const files = encodeCloudInit(spec, plan);
+  const cloudInit = Object.entries(files).map(([name, content]) => outputFile(`${folder}/${name}`, content, secret && name === CLOUD_INIT_CARRIER));
+  // The seed holds user-data, so the host key too: secret like it.
+  const seed = options.seedImage ? [outputFile(`${folder}/${SEED_IMAGE}`, encodeSeedImage(files, secret ? CLOUD_INIT_CARRIER : undefined), secret)] : [];
+  return [...cloudInit, ...seed, ...renewal];
 }
 
 /** The CA's CRL: DER as hosts read it (copy it to running members), PEM for openssl and people. */
 export const CRL_COPY = { der: "crl.der", pem: "crl.pem" } as const;
 
-export async function encodeOutputTree(spec: Spec, plans: HostPlan[], pki: Pick<ClusterPki, "caCertPem" | "revocationList" | "clients">, pkiDir: string): Promise<OutputFile[]> {
+export async function encodeOutputTree(spec: Spec, plans: HostPlan[], pki: Pick<ClusterPki, "caCertPem" | "revocationList" | "clients">, pkiDir: string, options: OutputTreeOptions = { seedImage: true }): Promise<OutputFile[]> {
   const files: OutputFile[] = [
     outputFile("ca.crt", pki.caCertPem, false),
     outputFile(CRL_COPY.der, pki.revocationList.der, false),
@@ -87,7 +97,7 @@ export async function encodeOutputTree(spec: Spec, plans: HostPlan[], pki: Pick<
     ...assembleClientBundles(spec, pki.caCertPem, pki.clients).map((f) => outputFile(f.path, f.content, f.secret)),
     ...prometheusFiles(spec).map((file) => outputFile(file.path, file.content, false)),
   ];
-  for (const hostFiles of await Promise.all(plans.map((plan) => encodeHost(spec, plan)))) files.push(...hostFiles);
+  for (const hostFiles of await Promise.all(plans.map((plan) => encodeHost(spec, plan, options)))) files.push(...hostFiles);
   files.sort((a, b) => a.path.localeCompare(b.path));
   const manifest = {
     cluster: spec.cluster.name,

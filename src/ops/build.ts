@@ -4,6 +4,7 @@
 import { cp } from "node:fs/promises";
 import { resolve } from "node:path";
 import { encodeOutputTree } from "../encoders/output-tree.js";
+import { SEED_IMAGE } from "../encoders/seed-image.js";
 import { UsageError } from "../errors.js";
 import { applyLock, readLock } from "../lock/lock-file.js";
 import { lockPathFor } from "../lock/lock-path.js";
@@ -46,6 +47,8 @@ export interface BuildOptions {
   fetch: FetchOptions;
   /** Work out everything on a copy of the PKI and write nothing (for `etcdboot plan`). */
   dryRun?: boolean;
+  /** Write hosts/<host>/seed.iso for cloud-init hosts (default: yes; --no-seed-image: no). */
+  seedImage?: boolean;
   /** Runs once everything is written, still under the PKI folder's lock (the build stamp). */
   afterWrite?: (report: BuildReport) => Promise<void>;
 }
@@ -57,7 +60,7 @@ export interface BuildReport {
   pkiDir?: string;
   pki?: PkiReport;
   changed?: boolean;
-  /** Per host, the main artifact (user-data or overlay) and its size. */
+  /** Per host, the main artifacts (user-data and seed.iso, or overlay) and their sizes. */
   hostArtifacts: { host: string; file: string; bytes: number }[];
   /** The state before and after this build (after: what was, or would be, written). */
   previousState?: BuildState;
@@ -164,7 +167,7 @@ async function buildLocked(options: BuildOptions, spec: Spec, warnings: string[]
   const releases = await releaseBinaries(spec, options.fetch);
   const bootstraps = assembleBootstraps(spec, previousState);
   const plans = planCluster(spec, { pki, bootstraps, releases });
-  const files = await encodeOutputTree(spec, plans, pki, pkiDir);
+  const files = await encodeOutputTree(spec, plans, pki, pkiDir, { seedImage: options.seedImage ?? true });
   const state = assembleState(spec, { bootstraps, certificates, retired, files, plans, revocationListSha256: sha256Hex(revocationList.der) }, previousState);
   let changed = false;
   if (!options.dryRun) {
@@ -173,7 +176,7 @@ async function buildLocked(options: BuildOptions, spec: Spec, warnings: string[]
     await writeState(pkiDir, state);
   }
   const hostArtifacts = files
-    .filter((f) => f.path.endsWith("/user-data") || f.path.endsWith(".apkovl.tar.gz"))
+    .filter((f) => f.path.endsWith("/user-data") || f.path.endsWith(`/${SEED_IMAGE}`) || f.path.endsWith(".apkovl.tar.gz"))
     .map((f) => ({ host: f.path.split("/")[1] ?? f.path, file: f.path.split("/").pop() ?? f.path, bytes: Buffer.byteLength(f.content) }));
   const built: BuildReport = { spec, warnings, outputDir, pkiDir, pki: report, changed, hostArtifacts, previousState, state, renewBy, plans };
   if (!options.dryRun) await options.afterWrite?.(built);

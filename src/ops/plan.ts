@@ -23,6 +23,8 @@ export interface PlanOptions {
   fetch: FetchOptions;
   /** Also compare each changed host's files with those in the last build's artifacts. */
   diff: boolean;
+  /** Whether cloud-init hosts get a seed.iso (build --no-seed-image turns it off). */
+  seedImage: boolean;
 }
 
 export interface HostDiff {

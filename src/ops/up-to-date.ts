@@ -21,7 +21,7 @@ export interface BuildSummary {
   warnings: string[];
   outputDir: string;
   pkiDir: string;
-  /** Per host, the main artifact (user-data or overlay) and its size. */
+  /** Per host, the main artifacts (user-data and seed.iso, or overlay) and their sizes. */
   hostArtifacts: { host: string; file: string; bytes: number }[];
 }
 
@@ -30,6 +30,8 @@ export interface StampRequest {
   outRoot: string;
   pkiRoot: string;
   strict: boolean;
+  /** --no-seed-image: false. Output without seed images must not pass for output with them. */
+  seedImage: boolean;
 }
 
 /** 2: stamps written under the PKI lock; those of earlier versions may vouch for a PKI changed by a concurrent build. */
@@ -56,6 +58,7 @@ function requestText(req: StampRequest): string {
     outRoot: resolve(req.outRoot),
     pkiRoot: resolve(req.pkiRoot),
     strict: req.strict,
+    seedImage: req.seedImage,
     node: versions.node,
     zlib: versions.zlib,
   });

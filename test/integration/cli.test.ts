@@ -37,14 +37,17 @@ describe("etcdboot build", () => {
       "hosts/etcd-1/member.crt",
       "hosts/etcd-1/meta-data",
       "hosts/etcd-1/network-config",
+      "hosts/etcd-1/seed.iso",
       "hosts/etcd-1/user-data",
       "hosts/etcd-2/member.crt",
       "hosts/etcd-2/meta-data",
       "hosts/etcd-2/network-config",
+      "hosts/etcd-2/seed.iso",
       "hosts/etcd-2/user-data",
       "hosts/etcd-3/member.crt",
       "hosts/etcd-3/meta-data",
       "hosts/etcd-3/network-config",
+      "hosts/etcd-3/seed.iso",
       "hosts/etcd-3/user-data",
       "manifest.json",
       "prometheus/README.md",
@@ -60,7 +63,7 @@ describe("etcdboot build", () => {
     for (const host of ["etcd-1", "etcd-2", "etcd-3"]) {
       const ownKey = (await readFile(join(pki, "lab", "hosts", `${host}.key`), "utf8")).trim();
       for (const [path, content] of output)
-        assert.equal(content.includes(ownKey.split("\n")[1] ?? "-"), path === `hosts/${host}/user-data`, `${host}'s key in ${path}?`);
+        assert.equal(content.includes(ownKey.split("\n")[1] ?? "-"), [`hosts/${host}/user-data`, `hosts/${host}/seed.iso`].includes(path), `${host}'s key in ${path}?`);
     }
     assert.equal((await stat(join(pki, "lab", "ca.key"))).mode & 0o777, 0o600);
     assert.match(result.out, /etcd-1: user-data \d+\.\d KiB$/m, "sizes as people read them");

@@ -288,7 +288,7 @@ describe("file-system faults", () => {
   test("a full disk under the output (ENOSPC) while updating it: exit 1, one line; the previous output and the PKI unchanged, no litter", async (t) => {
     if (!requirePrerequisites(t, { root: true, commands: ["mount", "umount"] })) return;
     const { spec, out, pki, args, undo } = await workspace(t);
-    await mountTmpfs(undo, out, "512k");
+    await mountTmpfs(undo, out, "1m"); // the first build's output (with its seed images, about 64 KiB per host) must fit
     await build(args);
     await fillUp(out, 16 * 1024); // room for one or two new files, not for every host's new user-data
     const before = [await snapshot(join(out, "lab")), await snapshot(pki)];

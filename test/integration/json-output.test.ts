@@ -30,9 +30,10 @@ describe("--json shapes", () => {
     assert.deepEqual([report["kind"], report["version"], report["changed"], report["caCreated"]], ["build", 1, true, true]);
     assert.deepEqual(report.issued.map((i) => `${i.kind}:${i.name}`), ["host:a", "host:b", "host:c", "client:admin"]);
     assert.match(report.warnings.join("\n"), /is not pinned/);
+    assert.deepEqual(report.artifacts.map((a) => `${a.host}/${a.file}`), ["a/seed.iso", "a/user-data", "b/seed.iso", "b/user-data", "c/seed.iso", "c/user-data"]);
     for (const artifact of report.artifacts) {
       const size = Buffer.byteLength(await readFile(join(dir, "output", "shapes", "hosts", artifact.host, artifact.file)));
-      assert.deepEqual(artifact, { host: artifact.host, file: "user-data", bytes: size, overEc2UserDataLimit: false });
+      assert.deepEqual(artifact, { host: artifact.host, file: artifact.file, bytes: size, overEc2UserDataLimit: false });
     }
     const again = JSON.parse((await runCli(args)).out) as Record<string, unknown>;
     assert.deepEqual([again["kind"], again["changed"], again["caCreated"], again["issued"]], ["build", false, false, []]);

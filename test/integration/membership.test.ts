@@ -63,7 +63,8 @@ describe("membership changes on a running cluster", { timeout: 300_000 }, () => 
 
   async function artifacts(host: string): Promise<Map<string, string>> {
     const files = new Map<string, string>();
-    for (const name of ["member.crt", "meta-data", "network-config", "user-data"]) files.set(name, await readFile(join(outputDir(), "hosts", host, name), "utf8").catch(() => "(none)"));
+    // latin1: every byte as one character, so the seed image compares exactly like the text files.
+    for (const name of ["member.crt", "meta-data", "network-config", "seed.iso", "user-data"]) files.set(name, await readFile(join(outputDir(), "hosts", host, name), "latin1").catch(() => "(none)"));
     return files;
   }
 

@@ -97,7 +97,7 @@ describe("plan: what kind of change, and what a running member needs", () => {
     for (const h of planned.hosts) {
       assert.deepEqual(h.reasons, ["installer only"]);
       assert.deepEqual(h.files, [{ path: "/usr/local/sbin/etcdboot-install-etcd", change: "changed", kind: "installer" }]);
-      assert.deepEqual(h.artifacts, [`hosts/${h.host}/meta-data`, `hosts/${h.host}/user-data`]);
+      assert.deepEqual(h.artifacts, [`hosts/${h.host}/meta-data`, `hosts/${h.host}/seed.iso`, `hosts/${h.host}/user-data`]);
       assert.deepEqual(h.clusterSteps, ["installer only: nothing to do on the running member (the installer runs only on first boot)"]);
     }
     const text = await plan(FIXED_NOW, ["--diff", "--exit-code"]);

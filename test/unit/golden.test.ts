@@ -1,7 +1,8 @@
 // Golden tests: a fixed spec with injected PKI text renders exactly the files in
 // test/golden/<case>/expected/. The PKI and the etcd binaries are stand-in text, so no key
 // and no binary is ever committed. An overlay (.apkovl.tar.gz) is compared as its entry
-// listing (path, type, mode, owner, link, sha256) plus its text files verbatim.
+// listing (path, type, mode, owner, link, sha256) plus its text files verbatim; a seed image
+// (seed.iso, reproducible to the byte) as its size and SHA-256.
 // UPDATE_GOLDEN=1 npm test rewrites the expected files after an intended change.
 
 import assert from "node:assert/strict";
@@ -22,6 +23,7 @@ const STAND_IN_BINARIES: ReleaseBinaries = new Map(
 
 /** What a golden folder holds for one output file: itself, or for an overlay its listing and text files. */
 async function goldenForm(file: OutputFile): Promise<{ path: string; content: string }[]> {
+  if (file.path.endsWith(".iso")) return [{ path: `${file.path}.sha256`, content: `${file.sha256}  ${Buffer.byteLength(file.content)} bytes\n` }];
   if (!file.path.endsWith(".apkovl.tar.gz")) return [{ path: file.path, content: Buffer.from(file.content).toString("utf8") }];
   const entries = await readTarGz(file.content as Uint8Array);
   const texts = entries

@@ -139,8 +139,14 @@ async function runPipeline(specObject: unknown, pkiDir = BASE_PKI_DIR): Promise<
   return { files: (await Promise.all(output.map(unpack))).flat() };
 }
 
-/** An overlay is its files; everything else is itself (user-data's files are read later, through PyYAML). */
+/**
+ * An overlay is its files; a seed image is nothing new (it holds the cloud-init files beside it,
+ * byte for byte, under fixed names: test/integration/seed-image.test.ts reads it back with
+ * xorriso, isoinfo and cloud-init); everything else is itself (user-data's files are read later,
+ * through PyYAML).
+ */
 async function unpack(file: OutputFile): Promise<Generated[]> {
+  if (file.path.endsWith(".iso")) return [];
   if (!file.path.endsWith(".apkovl.tar.gz")) return [{ key: file.path, content: Buffer.from(file.content).toString("utf8") }];
   const entries = await readTarGz(file.content as Uint8Array);
   return [
