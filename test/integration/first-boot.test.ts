@@ -25,6 +25,7 @@ import {
   installedBinaries,
   provisionCloudInitHost,
   runInstaller,
+  serveLocalRelease,
   waitForHealthyCluster,
 } from "./support/boot.js";
 
@@ -58,10 +59,9 @@ describe("first boot of a 3-member TLS cluster with real etcd", { timeout: 180_0
 
   before(async () => {
     dir = await tempDir("first-boot");
-    const version = await installedEtcdVersion().catch(() => "");
-    if (!version) return;
-    release = await makeUpstreamRelease(join(dir, "releases"), version);
-    server = await serveFolder(join(dir, "releases"));
+    const served = await serveLocalRelease(dir);
+    if (!served) return;
+    ({ release, server } = served);
   });
 
   after(async () => {

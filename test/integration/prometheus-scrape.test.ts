@@ -17,7 +17,7 @@ import { installedEtcdVersion, makeUpstreamRelease, type UpstreamRelease } from 
 import { logTail, type RunningService } from "../harness/service.js";
 import { waitUntil } from "../harness/wait.js";
 import { tempDir } from "../support.js";
-import { bootAlpineHost, bootCloudInitHost, BOOT_PREREQUISITES, buildCluster, waitForHealthyCluster } from "./support/boot.js";
+import { bootAlpineHost, bootCloudInitHost, BOOT_PREREQUISITES, buildCluster, serveLocalRelease, waitForHealthyCluster } from "./support/boot.js";
 
 const HOSTS = [
   { name: "vm-1", address: "10.223.0.11", target: "debian-12" },
@@ -54,10 +54,9 @@ describe("a real Prometheus scrapes every member with the generated jobs", { tim
 
   before(async () => {
     dir = await tempDir("prometheus-scrape");
-    const version = await installedEtcdVersion().catch(() => "");
-    if (!version) return;
-    release = await makeUpstreamRelease(join(dir, "releases"), version);
-    server = await serveFolder(join(dir, "releases"));
+    const served = await serveLocalRelease(dir);
+    if (!served) return;
+    ({ release, server } = served);
   });
 
   after(async () => {
