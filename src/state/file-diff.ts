@@ -8,6 +8,7 @@ export interface FileVersion {
 
 // Written with -{5} so this file never holds the armour line itself (it is a pattern, not a key).
 const PRIVATE_KEY_ARMOUR = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-{5}/;
+
 /** Past this many line pairs the diff is not worked out: the whole file is shown replaced. */
 const MAX_DIFF_CELLS = 4_000_000;
 const CONTEXT_LINES = 3;
