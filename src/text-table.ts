@@ -57,23 +57,3 @@ export function formatTable(columns: readonly Column[], rows: readonly string[][
       .trimEnd();
   return [line(columns.map((c) => c.header)), ...text.map(line)].join("\n");
 }
-
-/** Text broken at spaces into lines of at most width; later lines indented; an overlong word is cut. */
-export function wrap(text: string, width: number, indent = "  "): string[] {
-  const lines: string[] = [];
-  let line = "";
-  for (const word of text.split(" ")) {
-    const candidate = line === "" ? word : `${line} ${word}`;
-    if (candidate.length <= width || line.trim() === "") {
-      line = candidate;
-    } else {
-      lines.push(line);
-      line = `${indent}${word}`;
-    }
-    while (line.length > width) {
-      lines.push(line.slice(0, width));
-      line = `${indent}${line.slice(width)}`;
-    }
-  }
-  return [...lines, line];
-}

@@ -3,7 +3,8 @@
 // nothing), then what is wrong with whom (wrapped at 80 columns). Unknown values show as "—".
 
 import { formatBytes } from "../human-size.js";
-import { elideMiddle, formatTable, printable, wrap, type Column } from "../text-table.js";
+import { elideMiddle, formatTable, printable, type Column } from "../text-table.js";
+import { wrapText } from "../text-wrap.js";
 import type { MemberStatus, StatusReport } from "./status-report.js";
 
 export const TERMINAL_WIDTH = 80;
@@ -55,7 +56,7 @@ function summary(report: StatusReport, width: number | undefined): string {
 }
 
 export function formatStatusReport(report: StatusReport, wide: boolean): string {
-  const fit = (line: string) => (wide ? [line] : wrap(line, TERMINAL_WIDTH));
+  const fit = (line: string) => (wide ? [line] : wrapText(line, TERMINAL_WIDTH, "", "  ", true));
   const columns = COLUMNS.filter((c) => wide || !c.wideOnly);
   const table = formatTable(columns, report.members.map((m) => columns.map((c) => c.cell(m))), wide ? undefined : TERMINAL_WIDTH);
   const problems = report.members.flatMap((m) => m.problems.flatMap((p) => fit(printable(`${label(m)}: ${p}`))));

@@ -7,7 +7,7 @@
 //
 // Why our own: npm's ext2fs (balena) is libext2fs compiled to WebAssembly for reading and
 // changing an existing file system, not for making one; this is ~150 lines, proven by
-// e2fsck -fn, debugfs and blkid in test/unit/sd-image.test.ts.
+// e2fsck -fn, debugfs and blkid in test/integration/sd-image.test.ts.
 
 import type { DiskRegion } from "./regions.js";
 import { FIXED_EPOCH_SECONDS } from "./regions.js";

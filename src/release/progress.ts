@@ -3,6 +3,7 @@
 // per file when it is done. Quiet: nothing.
 
 import { formatBytes } from "../human-size.js";
+import { elideMiddle } from "../text-table.js";
 
 export interface ProgressTask {
   /** Bytes received; negative when a transfer starts over and discards what it had. */
@@ -43,9 +44,7 @@ function fitName(name: string, tail: string, columns: number | undefined): strin
   const room = columns === undefined ? Infinity : columns - 1 - tail.length;
   if (name.length <= room) return name + tail;
   if (room < MIN_NAME) return `${name}${tail}`.slice(0, Math.max(0, (columns ?? 1) - 1));
-  const keep = room - 1;
-  const head = Math.ceil(keep / 2);
-  return `${name.slice(0, head)}…${name.slice(name.length - (keep - head))}${tail}`;
+  return `${elideMiddle(name, room)}${tail}`;
 }
 
 /** What a task has done so far, and the words for it. */
